@@ -1,0 +1,28 @@
+from django.db import models
+
+
+class OrganisationKind(models.TextChoices):
+    OPERATOR = "operator", "Opérateur"
+    FUNDER = "funder", "Financeur"
+    PRESCRIBER = "prescriber", "Prescripteur"
+    STRUCTURE = "structure", "Structure de médiation"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrateur"
+    MEMBER = "member", "Membre"
+
+
+class AuditAction(models.TextChoices):
+    LOGIN_SUCCEEDED = "accounts.login_succeeded", "Connexion réussie"
+    LOGIN_FAILED = "accounts.login_failed", "Connexion refusée"
+    LOGOUT = "accounts.logout", "Déconnexion"
+    ORGANISATION_CREATED = "accounts.organisation_created", "Organisation créée"
+    INVITATION_SENT = "accounts.invitation_sent", "Invitation envoyée"
+    INVITATION_ACCEPTED = "accounts.invitation_accepted", "Invitation acceptée"
+    INVITATION_REVOKED = "accounts.invitation_revoked", "Invitation annulée"
+    MEMBERSHIP_CREATED = "accounts.membership_created", "Membre ajouté"
+    ROLE_CHANGED = "accounts.role_changed", "Rôle modifié"
+    MEMBERSHIP_DEACTIVATED = "accounts.membership_deactivated", "Membre désactivé"
+    MEMBERSHIP_REACTIVATED = "accounts.membership_reactivated", "Membre réactivé"
+    PASSWORD_RESET = "accounts.password_reset", "Mot de passe réinitialisé"

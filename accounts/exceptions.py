@@ -1,0 +1,10 @@
+class AccountsError(Exception):
+    """A refused action on accounts, with a message in French for the person."""
+
+
+class InvitationInvalid(AccountsError):
+    pass
+
+
+class LastAdminError(AccountsError):
+    pass

@@ -1,0 +1,175 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.enums import OrganisationKind, Role
+from accounts.validators import validate_rna, validate_siret
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("adresse e-mail", unique=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    is_staff = models.BooleanField("accès à l'administration technique", default=False)
+    is_active = models.BooleanField("actif", default=True)
+    date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email=models.functions.Lower("email")), name="user_email_lowercase"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+class Organisation(models.Model):
+    name = models.CharField("nom", max_length=200)
+    is_operator = models.BooleanField("opérateur", default=False)
+    is_funder = models.BooleanField("financeur", default=False)
+    is_prescriber = models.BooleanField("prescripteur", default=False)
+    is_structure = models.BooleanField("structure de médiation", default=False)
+    siret = models.CharField(
+        "SIRET", max_length=14, null=True, blank=True, unique=True, validators=[validate_siret]
+    )
+    rna = models.CharField(
+        "numéro RNA", max_length=10, null=True, blank=True, unique=True, validators=[validate_rna]
+    )
+    commune = models.ForeignKey(
+        "territories.Commune",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name="commune",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "organisation"
+        verbose_name_plural = "organisations"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_operator=True)
+                | Q(is_funder=True)
+                | Q(is_prescriber=True)
+                | Q(is_structure=True),
+                name="organisation_has_a_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(siret__isnull=False) | Q(rna__isnull=False),
+                name="organisation_has_siret_or_rna",
+            ),
+            models.CheckConstraint(
+                condition=Q(siret__isnull=True) | Q(siret__regex=r"^[0-9]{14}$"),
+                name="organisation_siret_14_digits",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def kinds(self) -> list[str]:
+        return [kind for kind in OrganisationKind.values if getattr(self, f"is_{kind}")]
+
+    def has_kind(self, kind: str) -> bool:
+        return getattr(self, f"is_{kind}")
+
+    def get_kinds_display(self) -> str:
+        return ", ".join(OrganisationKind(kind).label for kind in self.kinds)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField("rôle", max_length=16, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField("actif", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "membre"
+        verbose_name_plural = "membres"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.organisation} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField("adresse e-mail")
+    role = models.CharField("rôle", max_length=16, choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation {self.pk} — {self.organisation}"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

@@ -1,0 +1,264 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.enums import AuditAction, OrganisationKind, Role
+from accounts.exceptions import InvitationInvalid, LastAdminError
+from accounts.models import Invitation, Membership, Organisation, User
+from accounts.validators import clean_identifier
+from core.services import audit_record
+
+
+def user_create(
+    *, email: str, password: str | None, first_name: str = "", last_name: str = ""
+) -> User:
+    return User.objects.create_user(
+        email=email, password=password, first_name=first_name, last_name=last_name
+    )
+
+
+def organisation_create(
+    *,
+    actor: User | None,
+    name: str,
+    kinds: list[str],
+    siret: str | None = None,
+    rna: str | None = None,
+    commune=None,
+) -> Organisation:
+    unknown = set(kinds) - set(OrganisationKind.values)
+    if not kinds or unknown:
+        raise ValidationError({"kinds": "Choisissez au moins un type d'organisation connu."})
+    organisation = Organisation(
+        name=name.strip(),
+        siret=clean_identifier(siret) or None,
+        rna=clean_identifier(rna) or None,
+        commune=commune,
+        **{f"is_{kind}": kind in kinds for kind in OrganisationKind.values},
+    )
+    if not organisation.siret and not organisation.rna:
+        raise ValidationError(
+            {"siret": "Indiquez le numéro SIRET ou, pour une association, le RNA."}
+        )
+    organisation.full_clean()
+    with transaction.atomic():
+        organisation.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.ORGANISATION_CREATED,
+            obj=organisation,
+            organisation_id=organisation.pk,
+            data={"kinds": organisation.kinds},
+        )
+    return organisation
+
+
+def membership_create(
+    *, actor: User | None, user: User, organisation: Organisation, role: str = Role.MEMBER
+) -> Membership:
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": role}
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action=AuditAction.MEMBERSHIP_CREATED,
+                obj=membership,
+                organisation_id=organisation.pk,
+                data={"role": role},
+            )
+    return membership
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_send(
+    *, actor: User | None, organisation: Organisation, email: str, role: str = Role.MEMBER
+) -> tuple[Invitation, str]:
+    """Creates the invitation and e-mails its link. Returns the invitation and the clear token."""
+    email = email.strip().lower()
+    if Membership.objects.filter(
+        organisation=organisation, user__email=email, is_active=True
+    ).exists():
+        raise ValidationError({"email": "Cette personne fait déjà partie de l'organisation."})
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.filter(
+            organisation=organisation,
+            email=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            role=role,
+            token_hash=_token_hash(token),
+            invited_by=actor,
+            expires_at=now + timedelta(days=settings.PASSNUM_INVITATION_DAYS),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.INVITATION_SENT,
+            obj=invitation,
+            organisation_id=organisation.pk,
+            data={"role": role},
+        )
+        link = settings.PASSNUM_SITE_URL + reverse("accounts:invitation_accept", args=[token])
+        context = {"invitation": invitation, "link": link, "actor": actor}
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"Invitation à rejoindre {organisation.name} sur passnum",
+                message=render_to_string("accounts/emails/invitation.txt", context),
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
+    return invitation, token
+
+
+def invitation_get_pending(*, token: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("organisation")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid("Ce lien d'invitation n'existe pas. Vérifiez qu'il est complet.")
+    if invitation.accepted_at is not None:
+        raise InvitationInvalid("Cette invitation a déjà été acceptée. Connectez-vous.")
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid("Cette invitation a été annulée. Demandez-en une nouvelle.")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid(
+            "Cette invitation a expiré. Demandez à la personne qui vous a invité d'en envoyer une autre."
+        )
+    return invitation
+
+
+def invitation_accept(
+    *,
+    token: str,
+    user: User | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+) -> Membership:
+    """Accepts for the logged-in user, or creates the account from the invitation's address."""
+    with transaction.atomic():
+        invitation = invitation_get_pending(token=token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise InvitationInvalid("Cette invitation a déjà été acceptée. Connectez-vous.")
+        if user is None:
+            if User.objects.filter(email=invitation.email).exists():
+                raise InvitationInvalid(
+                    "Un compte existe déjà avec cette adresse : connectez-vous pour accepter."
+                )
+            user = user_create(
+                email=invitation.email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+            )
+        elif user.email != invitation.email:
+            raise InvitationInvalid(
+                "Cette invitation a été envoyée à une autre adresse e-mail que la vôtre."
+            )
+        membership, created = Membership.objects.get_or_create(
+            user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
+        )
+        if not created:
+            membership.role = invitation.role
+            membership.is_active = True
+            membership.save(update_fields=["role", "is_active"])
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(
+            actor=user,
+            action=AuditAction.INVITATION_ACCEPTED,
+            obj=invitation,
+            organisation_id=invitation.organisation_id,
+            data={"role": invitation.role, "membership": membership.pk},
+        )
+    return membership
+
+
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    with transaction.atomic():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.INVITATION_REVOKED,
+            obj=invitation,
+            organisation_id=invitation.organisation_id,
+        )
+    return invitation
+
+
+def _ensure_another_admin(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        organisation_id=membership.organisation_id, role=Role.ADMIN, is_active=True
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise LastAdminError(
+            "L'organisation doit garder au moins un administrateur actif : "
+            "nommez-en un autre d'abord."
+        )
+
+
+def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": "Rôle inconnu."})
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == role:
+            return membership
+        if membership.role == Role.ADMIN:
+            _ensure_another_admin(membership)
+        previous = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.ROLE_CHANGED,
+            obj=membership,
+            organisation_id=membership.organisation_id,
+            data={"from": previous, "to": role},
+        )
+    return membership
+
+
+def membership_set_active(*, actor: User, membership: Membership, is_active: bool) -> Membership:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.is_active == is_active:
+            return membership
+        if not is_active and membership.role == Role.ADMIN:
+            _ensure_another_admin(membership)
+        membership.is_active = is_active
+        membership.save(update_fields=["is_active"])
+        audit_record(
+            actor=actor,
+            action=(
+                AuditAction.MEMBERSHIP_REACTIVATED
+                if is_active
+                else AuditAction.MEMBERSHIP_DEACTIVATED
+            ),
+            obj=membership,
+            organisation_id=membership.organisation_id,
+        )
+    return membership

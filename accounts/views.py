@@ -1,0 +1,258 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from accounts import perms, selectors, services
+from accounts.enums import AuditAction, OrganisationKind, Role
+from accounts.exceptions import AccountsError, InvitationInvalid
+from accounts.forms import (
+    AccountCreationForm,
+    InvitationForm,
+    MemberUpdateForm,
+    NewPasswordForm,
+    OrganisationCreateForm,
+)
+from accounts.models import Invitation, Membership, Organisation
+from core.services import audit_record
+
+
+def _add_form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def home(request):
+    memberships = list(selectors.active_memberships(user=request.user))
+    if len(memberships) == 1:
+        return redirect("accounts:organisation_home", pk=memberships[0].organisation_id)
+    return render(request, "accounts/home.html", {"memberships": memberships})
+
+
+def _organisation_for_member(request, pk: int) -> Organisation:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not perms.is_member(request.user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+@login_required
+def organisation_home(request, pk: int):
+    organisation = _organisation_for_member(request, pk)
+    membership = selectors.membership_of(user=request.user, organisation=organisation)
+    other_memberships = selectors.active_memberships(user=request.user).exclude(pk=membership.pk)
+    return render(
+        request,
+        "accounts/organisation_home.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "other_memberships": other_memberships,
+            "kinds": organisation.kinds,
+            "is_admin": membership.role == Role.ADMIN,
+        },
+    )
+
+
+@login_required
+def members(request, pk: int):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not perms.can_view_members(request.user, organisation):
+        raise PermissionDenied
+    can_manage = perms.can_manage_members(request.user, organisation)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.invitation_send(
+                    actor=request.user,
+                    organisation=organisation,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as error:
+                _add_form_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Invitation envoyée à {form.cleaned_data['email']}. "
+                    "Le lien est valable 7 jours.",
+                )
+                return redirect("accounts:members", pk=organisation.pk)
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "organisation": organisation,
+            "memberships": selectors.organisation_members(organisation=organisation),
+            "invitations": (
+                selectors.organisation_pending_invitations(organisation=organisation)
+                if can_manage
+                else []
+            ),
+            "form": form,
+            "can_manage": can_manage,
+            "roles": Role.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_update(request, pk: int, membership_pk: int):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not perms.can_manage_members(request.user, organisation):
+        raise PermissionDenied
+    membership = get_object_or_404(Membership, pk=membership_pk, organisation=organisation)
+    form = MemberUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                if form.cleaned_data["role"]:
+                    services.membership_set_role(
+                        actor=request.user, membership=membership, role=form.cleaned_data["role"]
+                    )
+                if form.cleaned_data["is_active"]:
+                    services.membership_set_active(
+                        actor=request.user,
+                        membership=membership,
+                        is_active=form.cleaned_data["is_active"] == "1",
+                    )
+        except AccountsError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Les droits de {membership.user} ont été mis à jour.")
+    else:
+        messages.error(request, "Choix invalide : recommencez.")
+    return redirect("accounts:members", pk=organisation.pk)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk: int, invitation_pk: int):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not perms.can_manage_members(request.user, organisation):
+        raise PermissionDenied
+    invitation = get_object_or_404(
+        Invitation, pk=invitation_pk, organisation=organisation, accepted_at__isnull=True
+    )
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, "L'invitation a été annulée.")
+    return redirect("accounts:members", pk=organisation.pk)
+
+
+def invitation_accept(request, token: str):
+    try:
+        invitation = services.invitation_get_pending(token=token)
+    except InvitationInvalid as error:
+        return render(request, "accounts/invitation_invalid.html", {"error": error}, status=410)
+
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                services.invitation_accept(token=token, user=request.user)
+            except InvitationInvalid as error:
+                messages.error(request, str(error))
+                return redirect("accounts:home")
+            messages.success(request, f"Vous avez rejoint {invitation.organisation.name}.")
+            return redirect("accounts:organisation_home", pk=invitation.organisation_id)
+        return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
+
+    from accounts.models import User
+
+    if User.objects.filter(email=invitation.email).exists():
+        messages.info(request, "Vous avez déjà un compte : connectez-vous pour accepter.")
+        return redirect(f"{reverse_lazy('accounts:login')}?next={request.path}")
+
+    form = AccountCreationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invitation_accept(
+                token=token,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except InvitationInvalid as error:
+            return render(request, "accounts/invitation_invalid.html", {"error": error}, status=410)
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Bienvenue ! Vous avez rejoint {invitation.organisation.name}.")
+        return redirect("accounts:organisation_home", pk=invitation.organisation_id)
+    return render(
+        request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
+
+
+@login_required
+def organisation_list(request):
+    if not perms.can_manage_organisations(request.user):
+        raise PermissionDenied
+    kind = request.GET.get("type", "")
+    if kind not in OrganisationKind.values:
+        kind = ""
+    return render(
+        request,
+        "accounts/organisation_list.html",
+        {
+            "organisations": selectors.organisations_list(kind=kind or None),
+            "kind": kind,
+            "kinds": OrganisationKind.choices,
+        },
+    )
+
+
+@login_required
+def organisation_create(request):
+    if not perms.can_manage_organisations(request.user):
+        raise PermissionDenied
+    form = OrganisationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                organisation = services.organisation_create(
+                    actor=request.user,
+                    name=data["name"],
+                    kinds=data["kinds"],
+                    siret=data["siret"] or None,
+                    rna=data["rna"] or None,
+                    commune=data["commune"],
+                )
+                services.invitation_send(
+                    actor=request.user,
+                    organisation=organisation,
+                    email=data["admin_email"],
+                    role=Role.ADMIN,
+                )
+        except ValidationError as error:
+            _add_form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"« {organisation.name} » est créée. Une invitation a été envoyée à "
+                f"{data['admin_email']}.",
+            )
+            return redirect("accounts:organisation_list")
+    return render(request, "accounts/organisation_create.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(actor=form.user, action=AuditAction.PASSWORD_RESET, obj=form.user)
+        return response

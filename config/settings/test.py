@@ -1,0 +1,23 @@
+from .base import *  # noqa: F403
+from .base import TEMPLATES
+
+
+class InvalidTemplateVariable(str):
+    """Makes an unknown template variable fail the test instead of rendering empty."""
+
+    def __mod__(self, name):
+        raise NameError(f"Variable inconnue dans un gabarit : {name}")
+
+    def __bool__(self):
+        return False
+
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("public.urls")),
+    path("compte/", include("accounts.urls")),
+    path("territoires/", include("territories.urls")),
+    path("lieux/", include("places.urls")),
+    path("programmes/", include("programs.urls")),
+    path("beneficiaires/", include("beneficiaries.urls")),
+    path("carnets/", include("vouchers.urls")),
+    path("accompagnements/", include("accompaniments.urls")),
+    path("admin-technique/", admin.site.urls),
+]
+
+handler404 = "public.views.page_not_found"
+handler500 = "public.views.server_error"

@@ -1,0 +1,85 @@
+"""Database helpers that keep append-only tables append-only at the database level."""
+
+from contextlib import contextmanager
+
+from django.db.migrations.operations.special import RunPython
+
+
+def _append_only_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION passnum_refuse_change() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION USING MESSAGE = 'append-only table ' || TG_TABLE_NAME; END; "
+            "$$ LANGUAGE plpgsql;",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION passnum_refuse_change();",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION passnum_refuse_change();",
+        ]
+    if vendor == "sqlite":
+        return [
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}'); END;",
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}'); END;",
+        ]
+    return []
+
+
+def _drop_sql(vendor: str, table: str) -> list[str]:
+    if vendor == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
+        ]
+    if vendor == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_update;",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete;",
+        ]
+    return []
+
+
+def make_append_only(table: str) -> RunPython:
+    """A migration operation that makes the database itself refuse UPDATE and DELETE."""
+
+    def forward(apps, schema_editor):
+        for statement in _append_only_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    def backward(apps, schema_editor):
+        for statement in _drop_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    return RunPython(forward, backward, elidable=False)
+
+
+def append_only_tables() -> list[str]:
+    from django.apps import apps
+
+    from core.models import AppendOnlyModel
+
+    return [
+        model._meta.db_table
+        for model in apps.get_models()
+        if issubclass(model, AppendOnlyModel) and not model._meta.proxy
+    ]
+
+
+@contextmanager
+def append_only_suspended(connection):
+    """Lifts the append-only triggers for the duration of the block. Only the test suite's flush
+    between transactional tests uses it; no code path of the platform does."""
+    vendor = connection.vendor
+    tables = append_only_tables()
+    with connection.cursor() as cursor:
+        for table in tables:
+            for statement in _drop_sql(vendor, table):
+                cursor.execute(statement)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for table in tables:
+                for statement in _append_only_sql(vendor, table):
+                    cursor.execute(statement)

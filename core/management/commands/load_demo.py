@@ -1,0 +1,42 @@
+from importlib import import_module
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from core.management.base import WetRunCommand
+
+# Each app's demo module has `load(*, stdout)`; order follows the dependencies between apps.
+DEMO_MODULES = [
+    "accounts.demo",
+    "places.demo",
+    "programs.demo",
+    "beneficiaries.demo",
+    "vouchers.demo",
+]
+
+
+class Command(WetRunCommand):
+    help = "Crée les données de démonstration (organisations, comptes, lieux, programmes)."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Autorise la commande quand DEBUG est désactivé (à éviter).",
+        )
+
+    def run(self, *args, **options):
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "Données de démonstration refusées hors développement (DEBUG désactivé)."
+            )
+        for name in DEMO_MODULES:
+            try:
+                module = import_module(name)
+            except ModuleNotFoundError:
+                continue
+            module.load(stdout=self.stdout)
+        from accounts.demo import accounts_summary
+
+        self.stdout.write(accounts_summary())

@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.db import models
+
+from core.exceptions import AppendOnlyError
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} n'accepte aucune modification.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} n'accepte aucune suppression.")
+
+
+class AppendOnlyModel(models.Model):
+    """A row is written once; the database refuses UPDATE and DELETE too (see migrations)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} n'accepte aucune modification.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} n'accepte aucune suppression.")
+
+
+class AuditEntry(AppendOnlyModel):
+    """Who did what to which object, and when. Holds identifiers, never personal data."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    action = models.CharField("action", max_length=64, db_index=True)
+    object_type = models.CharField("type d'objet", max_length=64)
+    object_id = models.CharField("identifiant de l'objet", max_length=64)
+    organisation_id = models.BigIntegerField("organisation", null=True, blank=True, db_index=True)
+    data = models.JSONField("détails", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal d'audit"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,70 @@
+// Keyboard and screen-reader behaviour of the commune autocomplete (ARIA combobox pattern).
+(function () {
+  "use strict";
+
+  function options(list) {
+    return Array.prototype.slice.call(list.querySelectorAll('[role="option"][data-value]'));
+  }
+
+  function setup(root) {
+    if (root.dataset.ready) return;
+    root.dataset.ready = "1";
+    var input = root.querySelector('[role="combobox"]');
+    var hidden = root.querySelector("[data-autocomplete-value]");
+    var list = root.querySelector('[role="listbox"]');
+    var status = root.querySelector("[data-autocomplete-status]");
+    var active = -1;
+
+    function close() {
+      list.innerHTML = "";
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function highlight(index) {
+      var items = options(list);
+      if (!items.length) return;
+      active = (index + items.length) % items.length;
+      items.forEach(function (item, i) {
+        item.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      input.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function choose(item) {
+      hidden.value = item.dataset.value;
+      input.value = item.dataset.label;
+      status.textContent = item.dataset.label + " choisie";
+      close();
+      input.dispatchEvent(new CustomEvent("commune:selected", { bubbles: true, detail: item.dataset }));
+    }
+
+    input.addEventListener("input", function () { hidden.value = ""; });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") { event.preventDefault(); highlight(active + 1); }
+      else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
+      else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(options(list)[active]); }
+      else if (event.key === "Escape") { close(); }
+    });
+    list.addEventListener("mousedown", function (event) {
+      var item = event.target.closest('[role="option"][data-value]');
+      if (item) { event.preventDefault(); choose(item); }
+    });
+    list.addEventListener("htmx:afterSwap", function () {
+      var count = options(list).length;
+      input.setAttribute("aria-expanded", count ? "true" : "false");
+      active = -1;
+      status.textContent = count ? count + " communes proposées, utilisez les flèches" : "Aucune commune trouvée";
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  function init(scope) {
+    (scope || document).querySelectorAll("[data-autocomplete]").forEach(setup);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.target); });
+})();
