@@ -14,5 +14,6 @@ def platform(request):
             "dpo_email": settings.PASSNUM_DPO_EMAIL,
             "publication_director": settings.PASSNUM_PUBLICATION_DIRECTOR,
             "hosting": settings.PASSNUM_HOSTING,
+            "map_tile_attribution": settings.PASSNUM_MAP_TILE_ATTRIBUTION,
         }
     }

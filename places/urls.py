@@ -1,3 +1,19 @@
+from django.urls import path
+
+from places import views
+
 app_name = "places"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/signaler/", views.report_error, name="report_error"),
+    path("<int:pk>/gerer/", views.manage_place, name="manage"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("export.json", views.export_json, name="export_json"),
+    path("import/", views.import_places, name="import"),
+    path("import/lignes-rejetees.csv", views.import_report_download, name="import_report"),
+    path("signalements/", views.error_reports, name="error_reports"),
+    path("signalements/<int:pk>/traiter/", views.error_report_handle, name="error_report_handle"),
+    path("structure/<int:organisation_pk>/", views.structure_places, name="structure_places"),
+]

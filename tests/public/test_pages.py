@@ -6,7 +6,7 @@ from django.urls import reverse
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("public:home", "Comment ça marche"),
+        ("public:home", "Trouver un lieu près de chez moi"),
         ("public:accessibility", "partiellement conforme"),
         ("public:legal", "Directeur de la publication"),
         ("public:personal_data", "Combien de temps"),

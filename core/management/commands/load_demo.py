@@ -9,9 +9,6 @@ from core.management.base import WetRunCommand
 DEMO_MODULES = [
     "accounts.demo",
     "places.demo",
-    "programs.demo",
-    "beneficiaries.demo",
-    "vouchers.demo",
 ]
 
 
@@ -32,11 +29,7 @@ class Command(WetRunCommand):
                 "Données de démonstration refusées hors développement (DEBUG désactivé)."
             )
         for name in DEMO_MODULES:
-            try:
-                module = import_module(name)
-            except ModuleNotFoundError:
-                continue
-            module.load(stdout=self.stdout)
+            import_module(name).load(stdout=self.stdout)
         from accounts.demo import accounts_summary
 
         self.stdout.write(accounts_summary())

@@ -1,0 +1,118 @@
+"""Vocabularies of the national standard for mediation places, v1.0.2 (values as in its patterns)."""
+
+from django.db import models
+
+
+class Service(models.TextChoices):
+    ADMIN = "Aide aux démarches administratives"
+    EVERYDAY_TOOLS = "Maîtrise des outils numériques du quotidien"
+    EMPLOYMENT = "Insertion professionnelle via le numérique"
+    SECURITY = "Utilisation sécurisée du numérique"
+    PARENTING = "Parentalité et éducation avec le numérique"
+    LEISURE = "Loisirs et créations numériques"
+    UNDERSTANDING = "Compréhension du monde numérique"
+    ACCESS = "Accès internet et matériel informatique"
+    EQUIPMENT = "Acquisition de matériel informatique à prix solidaire"
+
+
+class Public(models.TextChoices):
+    YOUNG = "Jeunes"
+    STUDENTS = "Étudiants"
+    FAMILIES = "Familles et/ou enfants"
+    SENIORS = "Seniors"
+    WOMEN = "Femmes"
+
+
+class SpecificSupport(models.TextChoices):
+    DEAFNESS = "Surdité"
+    MOTOR = "Handicaps moteurs"
+    MENTAL = "Handicaps mentaux"
+    ILLITERACY = "Illettrisme"
+    ENGLISH = "Langues étrangères (anglais)"
+    OTHER_LANGUAGES = "Langues étrangères (autres)"
+    VISUAL = "Déficience visuelle"
+
+
+class Fee(models.TextChoices):
+    FREE = "Gratuit"
+    FREE_UNDER_CONDITION = "Gratuit sous condition"
+    PAID = "Payant"
+
+
+class NationalProgram(models.TextChoices):
+    AIDANTS_CONNECT = "Aidants Connect"
+    BNR = "Bibliothèques numérique de référence"
+    PIX = "Certification PIX"
+    CNFS = "Conseillers numériques"
+    EMMAUS = "Emmaüs Connect"
+    FRANCE_SERVICES = "France Services"
+    GEN = "Grande école du numérique"
+    RED_CROSS = "La Croix Rouge"
+    CAF = "Point d'accès numérique CAF"
+    PROMENEURS = "Promeneurs du net"
+    EMMAUS_RELAY = "Relais numérique (Emmaüs Connect)"
+
+
+class Label(models.TextChoices):
+    MON_ESPACE_SANTE = "Formé à « Mon Espace Santé »"
+    DUPLEX = "Formé à « DUPLEX » (illettrisme)"
+    ARNIA = "Arnia/MedNum BFC (Bourgogne-Franche-Comté)"
+    REEMPLOI = "Collectif ressources et acteurs réemploi (Normandie)"
+    ETAPES = "Étapes numériques (La Poste)"
+    FABRIQUES = "Fabriques de Territoire"
+    ECLAIREURS = "Les Éclaireurs du numérique (Drôme)"
+    MES_PAPIERS = "Mes Papiers (Métropole de Lyon)"
+    ORDI = "ORDI 3.0"
+    SUD_LABS = "SUD LABS (PACA)"
+
+
+class AccessMode(models.TextChoices):
+    WALK_IN = "Se présenter"
+    PHONE = "Téléphoner"
+    EMAIL = "Contacter par mail"
+    ONLINE_BOOKING = "Prendre un RDV en ligne"
+    NO_PUBLIC = "Ce lieu n'accueille pas de public"
+    PRESCRIPTION = "Envoyer un mail avec une fiche de prescription"
+
+
+class SupportMode(models.TextChoices):
+    AUTONOMOUS = "En autonomie"
+    INDIVIDUAL = "Accompagnement individuel"
+    WORKSHOP = "Dans un atelier collectif"
+    REMOTE = "À distance"
+
+
+class Itinerance(models.TextChoices):
+    MOBILE = "Itinérant"
+    FIXED = "Fixe"
+
+
+class LinkSource(models.TextChoices):
+    OPERATOR = "operator", "décidé par l'opérateur"
+    AGREEMENT = "agreement", "convention"
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "à traiter"
+    FIXED = "fixed", "corrigé"
+    DISMISSED = "dismissed", "sans suite"
+
+
+# Multi-valued fields of the standard and their vocabulary (None: free values).
+VOCABULARIES: dict[str, type[models.TextChoices] | None] = {
+    "itinerance": Itinerance,
+    "services": Service,
+    "publics_specifiquement_adresses": Public,
+    "prise_en_charge_specifique": SpecificSupport,
+    "frais_a_charge": Fee,
+    "dispositif_programmes_nationaux": NationalProgram,
+    "formations_labels": Label,
+    "modalites_acces": AccessMode,
+    "modalites_accompagnement": SupportMode,
+    "typologie": None,
+    "courriels": None,
+    "site_web": None,
+}
+
+# The schema's pattern writes this label without the space; both spellings are accepted.
+LABEL_ALIASES = {"Étapes numériques(La Poste)": Label.ETAPES.value}

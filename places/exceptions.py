@@ -1,0 +1,6 @@
+class PlacesError(Exception):
+    """A rule of the places app was broken; the message is for the person, in French."""
+
+
+class ImportFileUnreadable(PlacesError):
+    pass

@@ -1,0 +1,129 @@
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from places.enums import Fee, Public, ReportStatus, Service, SupportMode
+from places.selectors import WEEKDAYS
+from territories.forms import CommuneField
+
+RADIUS_CHOICES = [
+    (5, "5 km"),
+    (10, "10 km"),
+    (20, "20 km"),
+    (30, "30 km"),
+    (50, "50 km"),
+    (100, "100 km"),
+]
+
+
+def _any_of(label: str, choices) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Au moins un des choix cochés.",
+    )
+
+
+class PlaceSearchForm(DsfrBaseForm):
+    commune = CommuneField(label="Commune ou code postal", required=False)
+    latitude = forms.FloatField(
+        required=False, min_value=-90, max_value=90, widget=forms.HiddenInput
+    )
+    longitude = forms.FloatField(
+        required=False, min_value=-180, max_value=180, widget=forms.HiddenInput
+    )
+    radius = forms.TypedChoiceField(
+        label="Distance", choices=RADIUS_CHOICES, coerce=int, initial=20
+    )
+    services = _any_of("Pour quoi faire ?", Service.choices)
+    publics = _any_of("Pour qui ?", Public.choices)
+    fees = _any_of("Prix", Fee.choices)
+    support_modes = _any_of("Comment ?", SupportMode.choices)
+    open_now = forms.BooleanField(label="Ouvert maintenant", required=False)
+    open_weekday = forms.TypedChoiceField(
+        label="Ouvert le",
+        choices=[("", "n'importe quel jour")] + [(i, day) for i, day in enumerate(WEEKDAYS)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    program = forms.TypedChoiceField(
+        label="Accepte le programme", coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args, programs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [("", "tous les lieux")] + [
+            (p.pk, p.name) for p in programs
+        ]
+
+    def clean(self):
+        data = super().clean()
+        has_point = data.get("latitude") is not None and data.get("longitude") is not None
+        if not data.get("commune") and not has_point and "commune" not in self.errors:
+            raise forms.ValidationError(
+                "Indiquez une commune ou un code postal, ou utilisez « Autour de moi ».",
+                code="no_origin",
+            )
+        return data
+
+
+class ErrorReportForm(DsfrBaseForm):
+    message = forms.CharField(
+        label="Qu'est-ce qui est faux ou manque sur cette fiche ?",
+        help_text="Par exemple : les horaires ont changé, le lieu a déménagé, le téléphone ne répond pas. "
+        "N'écrivez pas d'informations personnelles.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class ImportForm(DsfrBaseForm):
+    file = forms.FileField(
+        label="Fichier des lieux (CSV ou JSON)",
+        help_text="Au format du standard national des lieux de médiation numérique, version 1.0 ou 0.1. "
+        "10 Mo au plus.",
+    )
+    source = forms.SlugField(
+        label="Nom de la source",
+        max_length=100,
+        help_text="Un nom court et stable (par exemple ultra-num) : réimporter avec le même nom met à jour les lieux.",
+    )
+    wet_run = forms.BooleanField(
+        label="Enregistrer les lieux valides",
+        required=False,
+        help_text="Sans cette case, le fichier est seulement vérifié.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError("Le fichier dépasse 10 Mo.", code="too_big")
+        if not upload.name.lower().endswith((".csv", ".json")):
+            raise forms.ValidationError(
+                "Le fichier doit finir par .csv ou .json.", code="bad_extension"
+            )
+        return upload
+
+
+class ErrorReportHandleForm(DsfrBaseForm):
+    status = forms.ChoiceField(
+        label="Suite donnée",
+        choices=[(ReportStatus.FIXED, "Corrigé"), (ReportStatus.DISMISSED, "Sans suite")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="Note (facultative)", required=False, max_length=1000)
+
+
+class PlaceProgramsForm(DsfrBaseForm):
+    programs = forms.ModelMultipleChoiceField(
+        label="Programmes acceptés dans ce lieu",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programs"].queryset = programs

@@ -1,0 +1,165 @@
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import opening_hours
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from places.enums import ReportStatus
+from places.models import Place, PlaceErrorReport, PlaceProgram
+from places.standard import export_row, parse_opening_hours
+from territories.selectors import time_zone_of_commune
+
+EARTH_RADIUS_KM = 6371.0
+KM_PER_DEGREE = 111.32
+WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+@dataclass
+class PlaceFilters:
+    services: list[str] = field(default_factory=list)
+    publics: list[str] = field(default_factory=list)
+    fees: list[str] = field(default_factory=list)
+    support_modes: list[str] = field(default_factory=list)
+    open_now: bool = False
+    open_weekday: int | None = None
+    program_id: int | None = None
+
+
+@dataclass
+class PlaceResult:
+    place: Place
+    distance_km: float
+
+
+def place_local_now(place: Place, now: dt.datetime | None = None) -> dt.datetime:
+    zone = ZoneInfo(time_zone_of_commune(code=place.code_insee or place.commune_ref_id or ""))
+    return (now or timezone.now()).astimezone(zone)
+
+
+def place_is_open(place: Place, *, at: dt.datetime | None = None) -> bool | None:
+    """None when the hours are unknown or unreadable."""
+    hours = parse_opening_hours(place.horaires)
+    if hours is None:
+        return None
+    return hours.is_open(place_local_now(place, at).replace(tzinfo=None))
+
+
+def place_open_on_weekday(place: Place, weekday: int) -> bool | None:
+    return bool(opening_hours_by_day(place)[weekday][1]) if place.horaires_valid else None
+
+
+def _any(wanted: list[str], values: list[str]) -> bool:
+    return not wanted or any(value in values for value in wanted)
+
+
+def place_search(
+    *, latitude: float, longitude: float, radius_km: float, filters: PlaceFilters | None = None
+) -> list[PlaceResult]:
+    """Places within radius_km, nearest first. Within a filter group, a place matches if it
+    has at least one of the chosen values."""
+    filters = filters or PlaceFilters()
+    dlat = radius_km / KM_PER_DEGREE
+    dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+    qs = Place.objects.filter(
+        latitude__range=(latitude - dlat, latitude + dlat),
+        longitude__range=(longitude - dlon, longitude + dlon),
+    )
+    if filters.program_id:
+        qs = qs.filter(program_links__program_id=filters.program_id)
+    now = timezone.now()
+    results = []
+    for place in qs:
+        if not (
+            _any(filters.services, place.services)
+            and _any(filters.publics, place.publics_specifiquement_adresses)
+            and _any(filters.fees, place.frais_a_charge)
+            and _any(filters.support_modes, place.modalites_accompagnement)
+        ):
+            continue
+        if filters.open_now and not place_is_open(place, at=now):
+            continue
+        if filters.open_weekday is not None and not place_open_on_weekday(
+            place, filters.open_weekday
+        ):
+            continue
+        distance = distance_km(latitude, longitude, place.latitude, place.longitude)
+        if distance <= radius_km:
+            results.append(PlaceResult(place, distance))
+    results.sort(key=lambda result: (result.distance_km, result.place.nom))
+    return results
+
+
+def opening_hours_by_day(place: Place) -> list[tuple[str, list[tuple[dt.time, dt.time]]]]:
+    """The opening hours of the coming seven days, Monday first, as (day name, intervals)."""
+    hours = parse_opening_hours(place.horaires)
+    today = place_local_now(place).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    days: list[tuple[str, list]] = [(name, []) for name in WEEKDAYS]
+    if hours is None:
+        return days
+    start = dt.datetime.combine(monday, dt.time())
+    for begin, end, state, _comment in hours.intervals(start, start + dt.timedelta(days=7)):
+        if state == opening_hours.State.OPEN:
+            end_time = dt.time(23, 59) if end.date() != begin.date() else end.time()
+            days[begin.weekday()][1].append((begin.time(), end_time))
+    return days
+
+
+def _time_fr(value: dt.time) -> str:
+    return f"{value.hour} h" if value.minute == 0 else f"{value.hour} h {value.minute:02d}"
+
+
+def opening_hours_plain(place: Place) -> list[tuple[str, str]]:
+    """('Lundi', '8 h 30 à 12 h, 14 h à 16 h 30') for each day; 'fermé' when closed."""
+    return [
+        (
+            name.capitalize(),
+            ", ".join(f"{_time_fr(a)} à {_time_fr(b)}" for a, b in intervals) or "fermé",
+        )
+        for name, intervals in opening_hours_by_day(place)
+    ]
+
+
+def place_get_public(*, pk: int) -> Place | None:
+    return Place.objects.select_related("commune_ref", "structure").filter(pk=pk).first()
+
+
+def place_accepted_programs(*, place: Place):
+    from programs.models import Program
+
+    return Program.objects.filter(place_links__place=place).order_by("name")
+
+
+def places_accepting(*, program) -> QuerySet[Place]:
+    return Place.objects.filter(program_links__program=program)
+
+
+def places_of_structure(*, structure) -> QuerySet[Place]:
+    return Place.objects.filter(structure=structure).order_by("nom")
+
+
+def places_export_rows():
+    """Every place as a row of the standard v1.0.2, streamed."""
+    names: dict[int, list[str]] = {}
+    for place_id, program_name in PlaceProgram.objects.values_list("place_id", "program__name"):
+        names.setdefault(place_id, []).append(program_name)
+    for place in Place.objects.order_by("source", "source_id").iterator(chunk_size=2000):
+        yield export_row(place, program_names=sorted(names.get(place.pk, [])))
+
+
+def error_reports_open() -> QuerySet[PlaceErrorReport]:
+    return (
+        PlaceErrorReport.objects.filter(status=ReportStatus.OPEN)
+        .select_related("place")
+        .order_by("created_at")
+    )

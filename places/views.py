@@ -1,0 +1,273 @@
+import csv
+import io
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Organisation
+from accounts.selectors import organisations_list
+from places import perms, selectors, services
+from places.exceptions import PlacesError
+from places.forms import (
+    ErrorReportForm,
+    ErrorReportHandleForm,
+    ImportForm,
+    PlaceProgramsForm,
+    PlaceSearchForm,
+)
+from places.models import Place, PlaceErrorReport
+from places.standard import FIELDS_V1
+from programs.models import Program
+
+MAP_MARKERS_MAX = 500
+REPORT_SESSION_KEY = "places_import_report"
+
+
+def _require_directory_manager(request):
+    if not perms.can_manage_directory(request.user):
+        raise PermissionDenied
+
+
+def search(request):
+    programs = Program.objects.filter(place_links__isnull=False).distinct().order_by("name")
+    form = PlaceSearchForm(request.GET or None, programs=programs)
+    context = {"form": form, "tile_url": settings.PASSNUM_MAP_TILE_URL}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        commune = data["commune"]
+        if commune and commune.latitude is not None:
+            latitude, longitude, origin = commune.latitude, commune.longitude, commune.label
+        else:
+            latitude, longitude, origin = data["latitude"], data["longitude"], "votre position"
+        results = selectors.place_search(
+            latitude=latitude,
+            longitude=longitude,
+            radius_km=data["radius"],
+            filters=selectors.PlaceFilters(
+                services=data["services"],
+                publics=data["publics"],
+                fees=data["fees"],
+                support_modes=data["support_modes"],
+                open_now=data["open_now"],
+                open_weekday=data["open_weekday"],
+                program_id=data["program"],
+            ),
+        )
+        page = Paginator(results, 20).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            {
+                "results": page,
+                "count": len(results),
+                "origin": origin,
+                "radius": data["radius"],
+                "query": query.urlencode(),
+                "map_origin": {"lat": latitude, "lon": longitude, "radius_km": data["radius"]},
+                "map_markers": [
+                    {
+                        "lat": r.place.latitude,
+                        "lon": r.place.longitude,
+                        "name": r.place.nom,
+                        "url": reverse("places:detail", args=[r.place.pk]),
+                        "km": round(r.distance_km, 1),
+                    }
+                    for r in results[:MAP_MARKERS_MAX]
+                ],
+            }
+        )
+    return render(request, "places/search.html", context)
+
+
+def detail(request, pk: int):
+    place = selectors.place_get_public(pk=pk)
+    if place is None:
+        raise Http404
+    return render(
+        request,
+        "places/detail.html",
+        {
+            "place": place,
+            "hours": selectors.opening_hours_plain(place) if place.horaires_valid else None,
+            "is_open": selectors.place_is_open(place),
+            "programs": selectors.place_accepted_programs(place=place),
+            "can_manage": perms.can_manage_directory(request.user),
+            "tile_url": settings.PASSNUM_MAP_TILE_URL,
+            "map_markers": [
+                {
+                    "lat": place.latitude,
+                    "lon": place.longitude,
+                    "name": place.nom,
+                    "url": reverse("places:detail", args=[place.pk]),
+                    "km": 0,
+                }
+            ],
+        },
+    )
+
+
+def report_error(request, pk: int):
+    place = get_object_or_404(Place, pk=pk)
+    form = ErrorReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.place_error_report_create(place=place, message=form.cleaned_data["message"])
+        messages.success(request, "Merci : votre signalement a été transmis. Il sera vérifié.")
+        return redirect("places:detail", pk=place.pk)
+    return render(request, "places/report_error.html", {"place": place, "form": form})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def export_csv(request):
+    writer = csv.DictWriter(_Echo(), fieldnames=FIELDS_V1)
+
+    def rows():
+        yield writer.writeheader()
+        for row in selectors.places_export_rows():
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lieux-de-mediation-numerique.csv"'
+    return response
+
+
+def export_json(request):
+    def chunks():
+        yield "["
+        for index, row in enumerate(selectors.places_export_rows()):
+            yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
+        yield "]"
+
+    return StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+
+
+@login_required
+def import_places(request):
+    _require_directory_manager(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = services.places_import(
+                content=upload.read(),
+                name=upload.name,
+                source=form.cleaned_data["source"],
+                actor=request.user,
+                dry_run=not form.cleaned_data["wet_run"],
+            )
+        except PlacesError as error:
+            form.add_error("file", str(error))
+        else:
+            buffer = io.StringIO()
+            report.write_csv(buffer)
+            request.session[REPORT_SESSION_KEY] = buffer.getvalue()
+    return render(
+        request,
+        "places/import.html",
+        {
+            "form": form,
+            "report": report,
+            "wet_run": form.is_bound and form.cleaned_data.get("wet_run"),
+        },
+    )
+
+
+@login_required
+def import_report_download(request):
+    _require_directory_manager(request)
+    content = request.session.get(REPORT_SESSION_KEY)
+    if content is None:
+        raise Http404
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="lignes-rejetees.csv"'
+    return response
+
+
+@login_required
+def error_reports(request):
+    _require_directory_manager(request)
+    return render(
+        request,
+        "places/error_reports.html",
+        {"reports": selectors.error_reports_open(), "form": ErrorReportHandleForm()},
+    )
+
+
+@login_required
+@require_POST
+def error_report_handle(request, pk: int):
+    _require_directory_manager(request)
+    report = get_object_or_404(PlaceErrorReport, pk=pk)
+    form = ErrorReportHandleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez « corrigé » ou « sans suite ».")
+    else:
+        try:
+            services.place_error_report_handle(
+                actor=request.user,
+                report=report,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, f"Signalement sur « {report.place.nom} » traité.")
+        except PlacesError as error:
+            messages.error(request, str(error))
+    return redirect("places:error_reports")
+
+
+@login_required
+def manage_place(request, pk: int):
+    _require_directory_manager(request)
+    place = get_object_or_404(Place, pk=pk)
+    programs = Program.objects.order_by("name")
+    current = selectors.place_accepted_programs(place=place)
+    form = PlaceProgramsForm(request.POST or None, programs=programs, initial={"programs": current})
+    structures = organisations_list(kind="structure")
+    if request.method == "POST" and form.is_valid():
+        chosen = set(form.cleaned_data["programs"])
+        for program in programs:
+            if program in chosen:
+                services.place_program_accept(actor=request.user, place=place, program=program)
+            elif program in current:
+                services.place_program_revoke(actor=request.user, place=place, program=program)
+        structure_id = request.POST.get("structure") or None
+        structure = get_object_or_404(Organisation, pk=structure_id) if structure_id else None
+        try:
+            services.place_set_structure(actor=request.user, place=place, structure=structure)
+        except PlacesError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Le lieu a été mis à jour.")
+            return redirect("places:detail", pk=place.pk)
+    return render(
+        request,
+        "places/manage.html",
+        {"place": place, "form": form, "structures": structures},
+    )
+
+
+@login_required
+def structure_places(request, organisation_pk: int):
+    organisation = get_object_or_404(Organisation, pk=organisation_pk)
+    if not perms.can_view_structure_places(request.user, organisation):
+        raise PermissionDenied
+    return render(
+        request,
+        "places/structure_places.html",
+        {
+            "organisation": organisation,
+            "places": selectors.places_of_structure(structure=organisation),
+        },
+    )

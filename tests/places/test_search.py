@@ -1,0 +1,79 @@
+import datetime as dt
+
+import time_machine
+
+from places.models import Place
+from places.selectors import PlaceFilters, opening_hours_plain, place_is_open, place_search
+from territories.models import Commune
+
+# Arrondissement of Saint-Benoît (the east), as INSEE codes.
+EAST = {"97410", "97406", "97402", "97409", "97417", "97421", "97419"}
+WEST_AND_NORTH = {"97407", "97415", "97411", "97408", "97413", "97423", "97418"}
+
+
+def _origin(name):
+    commune = Commune.objects.get(name=name, departement_id="974")
+    return {"latitude": commune.latitude, "longitude": commune.longitude}
+
+
+def test_saint_benoit_within_20_km_lists_places_of_the_east_nearest_first(reunion_places):
+    results = place_search(**_origin("Saint-Benoît"), radius_km=20)
+    assert len(results) >= 10
+    codes = [r.place.commune_ref_id for r in results]
+    # La Poste's reference point of Saint-Benoît lies inland, so the circle also crosses the
+    # mountains; the nearest places are all in the east and none is on the west or north coast.
+    assert set(codes[:15]) <= EAST
+    assert "97410" in codes[:10]
+    assert not set(codes) & WEST_AND_NORTH
+    distances = [r.distance_km for r in results]
+    assert distances == sorted(distances) and distances[-1] <= 20
+    west = place_search(**_origin("Le Port"), radius_km=20)
+    assert not {r.place.pk for r in west} & {r.place.pk for r in results}
+
+
+def test_filters_any_of_within_a_group(reunion_places):
+    origin = _origin("Saint-Pierre")
+    everything = place_search(**origin, radius_km=30)
+    admin = place_search(
+        **origin,
+        radius_km=30,
+        filters=PlaceFilters(services=["Aide aux démarches administratives"]),
+    )
+    assert 0 < len(admin) < len(everything)
+    assert all("Aide aux démarches administratives" in r.place.services for r in admin)
+
+
+def test_radius_is_respected(reunion_places):
+    small = place_search(**_origin("Saint-Denis"), radius_km=5)
+    large = place_search(**_origin("Saint-Denis"), radius_km=100)
+    assert len(small) < len(large) == Place.objects.count()
+    assert all(r.distance_km <= 5 for r in small)
+
+
+def test_open_now_uses_the_place_local_time(reunion_places):
+    place = Place.objects.get(source_id="ultra-num-974-002")  # Mo-Fr 08:00-20:00; Sa 08:00-16:00
+    # Wednesday 2026-11-25 06:00 UTC is 10:00 in La Réunion, 07:00 in Paris.
+    assert place_is_open(place, at=dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)) is True
+    assert place_is_open(place, at=dt.datetime(2026, 11, 25, 17, 0, tzinfo=dt.UTC)) is False
+    with time_machine.travel(dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)):
+        results = place_search(
+            **_origin("Saint-Pierre"), radius_km=10, filters=PlaceFilters(open_now=True)
+        )
+    assert place.pk in {r.place.pk for r in results}
+    assert all(r.place.horaires_valid for r in results)
+
+
+def test_open_on_a_weekday(reunion_places):
+    origin = _origin("Saint-Pierre")
+    saturday = place_search(**origin, radius_km=30, filters=PlaceFilters(open_weekday=5))
+    sunday = place_search(**origin, radius_km=30, filters=PlaceFilters(open_weekday=6))
+    assert "ultra-num-974-002" in {r.place.source_id for r in saturday}
+    assert "ultra-num-974-002" not in {r.place.source_id for r in sunday}
+
+
+def test_opening_hours_in_plain_french(reunion_places):
+    place = Place.objects.get(source_id="ultra-num-974-002")
+    hours = dict(opening_hours_plain(place))
+    assert hours["Lundi"] == "8 h à 20 h"
+    assert hours["Samedi"] == "8 h à 16 h"
+    assert hours["Dimanche"] == "fermé"

@@ -1,0 +1,31 @@
+import json
+
+from places.enums import VOCABULARIES, Label
+from places.standard import FIELDS_V1, SCHEMA_V1_PATH
+
+
+def _pattern_values(pattern: str) -> set[str]:
+    inner = pattern.split("(?:(?:^|\\|)(", 1)[1].rsplit("))+$", 1)[0]
+    values = set()
+    for raw in inner.split("|"):
+        values.add(raw.replace("\\(", "(").replace("\\)", ")").replace("\\.", "."))
+    return values
+
+
+def test_enums_match_the_schema_vocabularies():
+    schema = {f["name"]: f for f in json.loads(SCHEMA_V1_PATH.read_text())["fields"]}
+    for name, vocabulary in VOCABULARIES.items():
+        pattern = schema[name].get("constraints", {}).get("pattern")
+        if vocabulary is None:
+            assert pattern is None
+            continue
+        expected = _pattern_values(pattern)
+        actual = set(vocabulary.values)
+        if vocabulary is Label:
+            expected = {v.replace("numériques(", "numériques (") for v in expected}
+        assert actual == expected, name
+
+
+def test_fields_follow_schema_order():
+    assert FIELDS_V1[:3] == ["id", "pivot", "nom"]
+    assert len(FIELDS_V1) == 32

@@ -1,0 +1,144 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from places.enums import ReportStatus
+from places.models import Place, PlaceErrorReport, PlaceProgram
+from tests.places.conftest import REUNION_FILE
+from tests.places.test_export import _program
+
+
+@pytest.fixture
+def operator(make_organisation, make_member):
+    return make_member(make_organisation(kinds=("operator",)))
+
+
+def test_public_search_from_a_typed_commune_lists_results_and_map_data(client, reunion_places):
+    response = client.get("/lieux/", {"commune_label": "st benoit 974", "radius": "20"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "à moins de 20 km de Saint-Benoît" in content
+    assert 'id="lieux-marqueurs"' in content
+    assert "km</p>" in content
+
+
+def test_search_around_me_uses_the_given_position(client, reunion_places):
+    response = client.get("/lieux/", {"latitude": "-21.03", "longitude": "55.71", "radius": "5"})
+    assert "de votre position" in response.content.decode()
+
+
+def test_search_without_origin_says_what_to_do_and_keeps_filters(client, reunion_places):
+    response = client.get(
+        "/lieux/", {"commune_label": "", "services": ["Aide aux démarches administratives"]}
+    )
+    content = response.content.decode()
+    assert "Indiquez une commune ou un code postal" in content
+    assert 'value="Aide aux démarches administratives"' in content and "checked" in content
+
+
+def test_search_with_an_unknown_commune_names_it(client, reunion_places):
+    response = client.get("/lieux/", {"commune_label": "Zzyzx"})
+    assert "Commune introuvable : « Zzyzx »" in response.content.decode()
+
+
+def test_search_by_accepted_program(client, reunion_places, make_organisation):
+    program = _program(make_organisation)
+    place = Place.objects.get(source_id="ultra-num-974-132")
+    PlaceProgram.objects.create(place=place, program=program, link_source="operator")
+    response = client.get(
+        "/lieux/", {"commune_label": "97437", "radius": "50", "program": program.pk}
+    )
+    assert response.context["count"] == 1
+    detail = client.get(f"/lieux/{place.pk}/").content.decode()
+    assert f"Accepte {program.name}" in detail
+
+
+def test_place_page_shows_hours_in_plain_french_or_raw_text(client, reunion_places):
+    place = Place.objects.get(source_id="ultra-num-974-002")
+    content = client.get(f"/lieux/{place.pk}/").content.decode()
+    assert "<strong>Samedi</strong> : 8 h à 16 h" in content
+    place.horaires, place.horaires_valid = "Tu 12:30", False
+    place.save()
+    content = client.get(f"/lieux/{place.pk}/").content.decode()
+    assert "Tu 12:30" in content and "Horaires donnés tels quels" in content
+
+
+def test_error_report_lands_in_the_operator_queue(client, reunion_places, operator):
+    place = Place.objects.first()
+    response = client.post(f"/lieux/{place.pk}/signaler/", {"message": ""})
+    assert "Ce champ est obligatoire" in response.content.decode()
+    client.post(f"/lieux/{place.pk}/signaler/", {"message": "Le lieu a déménagé"})
+    report = PlaceErrorReport.objects.get()
+    assert client.get("/lieux/signalements/").status_code == 302  # login first
+    client.force_login(operator)
+    assert "Le lieu a déménagé" in client.get("/lieux/signalements/").content.decode()
+    client.post(f"/lieux/signalements/{report.pk}/traiter/", {"status": "fixed"})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FIXED and report.handled_by == operator
+    assert "Le lieu a déménagé" not in client.get("/lieux/signalements/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/lieux/import/", "/lieux/signalements/", "/lieux/1/gerer/"])
+def test_directory_pages_are_for_operators_only(
+    client, reunion_places, make_organisation, make_member, url
+):
+    client.force_login(make_member(make_organisation(kinds=("structure", "prescriber", "funder"))))
+    assert client.get(url).status_code == 403
+
+
+def test_import_page_checks_then_imports(client, communes, operator):
+    client.force_login(operator)
+    upload = SimpleUploadedFile("lieux.csv", REUNION_FILE.read_bytes(), content_type="text/csv")
+    response = client.post("/lieux/import/", {"file": upload, "source": "ultra-num"})
+    assert "rien n'a été enregistré" in response.content.decode()
+    assert response.context["report"].imported == 155 and Place.objects.count() == 0
+    upload = SimpleUploadedFile("lieux.csv", REUNION_FILE.read_bytes(), content_type="text/csv")
+    client.post("/lieux/import/", {"file": upload, "source": "ultra-num", "wet_run": "on"})
+    assert Place.objects.count() == 155
+
+
+def test_import_page_lists_rejected_rows_and_offers_the_report(client, communes, operator):
+    from tests.places.test_import import _broken_file
+
+    client.force_login(operator)
+    upload = SimpleUploadedFile("lieux.csv", _broken_file(), content_type="text/csv")
+    response = client.post("/lieux/import/", {"file": upload, "source": "x"})
+    assert "<td>41</td>" in response.content.decode()
+    report = client.get("/lieux/import/lignes-rejetees.csv").content.decode()
+    assert report.splitlines()[0] == "ligne,id,champ,valeur,règle"
+    assert len(report.splitlines()) == 4
+
+
+def test_import_page_refuses_other_files_keeping_the_source(client, communes, operator):
+    client.force_login(operator)
+    upload = SimpleUploadedFile("lieux.xlsx", b"xx")
+    response = client.post("/lieux/import/", {"file": upload, "source": "ma-source"})
+    content = response.content.decode()
+    assert "Le fichier doit finir par .csv ou .json." in content
+    assert 'value="ma-source"' in content
+
+
+def test_operator_links_a_place_to_a_structure_and_a_program(
+    client, reunion_places, operator, make_organisation
+):
+    program = _program(make_organisation)
+    structure = make_organisation()
+    place = Place.objects.first()
+    client.force_login(operator)
+    client.post(f"/lieux/{place.pk}/gerer/", {"structure": structure.pk, "programs": [program.pk]})
+    place.refresh_from_db()
+    assert place.structure == structure
+    assert list(place.program_links.values_list("program", flat=True)) == [program.pk]
+    client.post(f"/lieux/{place.pk}/gerer/", {"structure": structure.pk})
+    assert not place.program_links.exists()
+
+
+def test_structure_sees_its_places_and_not_another_structures(
+    client, reunion_places, make_organisation, make_member
+):
+    mine, other = make_organisation(), make_organisation()
+    place = Place.objects.first()
+    place.structure = mine
+    place.save()
+    client.force_login(make_member(mine))
+    assert place.nom in client.get(f"/lieux/structure/{mine.pk}/").content.decode()
+    assert client.get(f"/lieux/structure/{other.pk}/").status_code == 403
