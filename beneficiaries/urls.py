@@ -1,3 +1,22 @@
+from django.urls import path
+
+from beneficiaries import views
+
 app_name = "beneficiaries"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("orienter/<int:place_pk>/", views.orientation_create, name="orientation_create"),
+    path("orientations/<int:pk>/", views.orientation_detail, name="orientation_detail"),
+    path("orientations/<int:pk>/fiche.pdf", views.orientation_pdf, name="orientation_pdf"),
+    path("orientations/<int:pk>/venue/", views.orientation_outcome, name="orientation_outcome"),
+    path(
+        "organisations/<int:organisation_pk>/orientations-envoyees/",
+        views.orientations_sent,
+        name="orientations_sent",
+    ),
+    path(
+        "organisations/<int:organisation_pk>/orientations-recues/",
+        views.orientations_received,
+        name="orientations_received",
+    ),
+]

@@ -159,19 +159,20 @@ def places_import(
     with transaction.atomic():
         for start in range(0, len(valid), BATCH_SIZE):
             _upsert_batch(valid[start : start + BATCH_SIZE], resolver, report)
-        audit_record(
-            actor=actor,
-            action="places.import",
-            object_type="places.place",
-            data={
-                "source": source,
-                "read": report.read,
-                "imported": report.imported,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "rejected": report.rejected,
-            },
-        )
+        if actor is not None or report.imported or report.updated:
+            audit_record(
+                actor=actor,
+                action="places.import",
+                object_type="places.place",
+                data={
+                    "source": source,
+                    "read": report.read,
+                    "imported": report.imported,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "rejected": report.rejected,
+                },
+            )
         if dry_run:
             transaction.set_rollback(True)
     return report

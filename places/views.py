@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.enums import OrganisationKind
 from accounts.models import Organisation
+from accounts.perms import is_member_of_kind
 from accounts.selectors import organisations_list
 from places import perms, selectors, services
 from places.exceptions import PlacesError
@@ -100,6 +102,7 @@ def detail(request, pk: int):
             "is_open": selectors.place_is_open(place),
             "programs": selectors.place_accepted_programs(place=place),
             "can_manage": perms.can_manage_directory(request.user),
+            "can_orient": is_member_of_kind(request.user, OrganisationKind.PRESCRIBER),
             "tile_url": settings.PASSNUM_MAP_TILE_URL,
             "map_markers": [
                 {

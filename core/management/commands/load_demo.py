@@ -9,6 +9,7 @@ from core.management.base import WetRunCommand
 DEMO_MODULES = [
     "accounts.demo",
     "places.demo",
+    "beneficiaries.demo",
 ]
 
 
