@@ -41,32 +41,62 @@ class PlaceResult:
     distance_km: float
 
 
+def _local_now(code: str, now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()).astimezone(ZoneInfo(time_zone_of_commune(code=code)))
+
+
 def place_local_now(place: Place, now: dt.datetime | None = None) -> dt.datetime:
-    zone = ZoneInfo(time_zone_of_commune(code=place.code_insee or place.commune_ref_id or ""))
-    return (now or timezone.now()).astimezone(zone)
+    return _local_now(place.code_insee or place.commune_ref_id or "", now)
+
+
+def _is_open(horaires: str, code: str, at: dt.datetime | None) -> bool | None:
+    hours = parse_opening_hours(horaires)
+    if hours is None:
+        return None
+    return hours.is_open(_local_now(code, at).replace(tzinfo=None))
 
 
 def place_is_open(place: Place, *, at: dt.datetime | None = None) -> bool | None:
     """None when the hours are unknown or unreadable."""
-    hours = parse_opening_hours(place.horaires)
+    return _is_open(place.horaires, place.code_insee or place.commune_ref_id or "", at)
+
+
+def _open_on_weekday(horaires: str, weekday: int) -> bool:
+    hours = parse_opening_hours(horaires)
     if hours is None:
-        return None
-    return hours.is_open(place_local_now(place, at).replace(tzinfo=None))
-
-
-def place_open_on_weekday(place: Place, weekday: int) -> bool | None:
-    return bool(opening_hours_by_day(place)[weekday][1]) if place.horaires_valid else None
+        return False
+    monday = dt.datetime(2026, 1, 5)  # any Monday: the weekly pattern is what counts
+    start = monday + dt.timedelta(days=weekday)
+    return any(
+        state == opening_hours.State.OPEN
+        for _b, _e, state, _c in hours.intervals(start, start + dt.timedelta(days=1))
+    )
 
 
 def _any(wanted: list[str], values: list[str]) -> bool:
     return not wanted or any(value in values for value in wanted)
 
 
+# Columns read to filter; whole places are loaded only for the places that match.
+_FILTER_COLUMNS = (
+    "pk",
+    "latitude",
+    "longitude",
+    "services",
+    "publics_specifiquement_adresses",
+    "frais_a_charge",
+    "modalites_accompagnement",
+    "horaires",
+    "code_insee",
+)
+_LIST_COLUMNS = ("nom", "adresse", "code_postal", "commune", "latitude", "longitude", "services")
+
+
 def place_search(
     *, latitude: float, longitude: float, radius_km: float, filters: PlaceFilters | None = None
 ) -> list[PlaceResult]:
     """Places within radius_km, nearest first. Within a filter group, a place matches if it
-    has at least one of the chosen values."""
+    has at least one of the chosen values. Result places hold the columns a list needs."""
     filters = filters or PlaceFilters()
     dlat = radius_km / KM_PER_DEGREE
     dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
@@ -77,24 +107,28 @@ def place_search(
     if filters.program_id:
         qs = qs.filter(program_links__program_id=filters.program_id)
     now = timezone.now()
-    results = []
-    for place in qs:
+    matches: dict[int, float] = {}
+    for pk, lat, lon, services, publics, fees, modes, horaires, code in qs.values_list(
+        *_FILTER_COLUMNS
+    ):
         if not (
-            _any(filters.services, place.services)
-            and _any(filters.publics, place.publics_specifiquement_adresses)
-            and _any(filters.fees, place.frais_a_charge)
-            and _any(filters.support_modes, place.modalites_accompagnement)
+            _any(filters.services, services)
+            and _any(filters.publics, publics)
+            and _any(filters.fees, fees)
+            and _any(filters.support_modes, modes)
         ):
             continue
-        if filters.open_now and not place_is_open(place, at=now):
+        if filters.open_now and not _is_open(horaires, code, now):
             continue
-        if filters.open_weekday is not None and not place_open_on_weekday(
-            place, filters.open_weekday
+        if filters.open_weekday is not None and not _open_on_weekday(
+            horaires, filters.open_weekday
         ):
             continue
-        distance = distance_km(latitude, longitude, place.latitude, place.longitude)
+        distance = distance_km(latitude, longitude, lat, lon)
         if distance <= radius_km:
-            results.append(PlaceResult(place, distance))
+            matches[pk] = distance
+    places = Place.objects.only(*_LIST_COLUMNS).in_bulk(list(matches))
+    results = [PlaceResult(places[pk], distance) for pk, distance in matches.items()]
     results.sort(key=lambda result: (result.distance_km, result.place.nom))
     return results
 
