@@ -70,7 +70,27 @@ ORGANISATIONS = [
         siret="22470001310001",
     ),
     DemoOrganisation(
-        "caf_47", "CAF de Lot-et-Garonne", (K.PRESCRIBER,), "47001", siret="90000007610000"
+        "caf_47",
+        "CAF de Lot-et-Garonne",
+        (K.PRESCRIBER, K.FUNDER),
+        "47001",
+        siret="90000007610000",
+    ),
+    DemoOrganisation(
+        "anct",
+        "État — Agence nationale de la cohésion des territoires",
+        (K.FUNDER,),
+        "47001",
+        siret="90000011800001",
+    ),
+    DemoOrganisation(
+        "msa_47", "MSA Dordogne, Lot-et-Garonne", (K.FUNDER,), "47001", siret="90000011810000"
+    ),
+    DemoOrganisation(
+        "cpam_47", "CPAM de Lot-et-Garonne", (K.FUNDER,), "47001", siret="90000011820009"
+    ),
+    DemoOrganisation(
+        "carsat_aquitaine", "CARSAT Aquitaine", (K.FUNDER,), "47001", siret="90000011830008"
     ),
     DemoOrganisation(
         "ccas_villeneuve",

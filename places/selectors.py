@@ -39,6 +39,7 @@ class PlaceFilters:
 class PlaceResult:
     place: Place
     distance_km: float
+    programs: list[str] = field(default_factory=list)
 
 
 def _local_now(code: str, now: dt.datetime | None = None) -> dt.datetime:
@@ -182,13 +183,29 @@ def places_of_structure(*, structure) -> QuerySet[Place]:
     return Place.objects.filter(structure=structure).order_by("nom")
 
 
+def accepted_program_names(*, place_ids=None) -> dict[int, list[str]]:
+    """Names of the programs each place accepts, sorted; every place when place_ids is None."""
+    links = PlaceProgram.objects.order_by("program__name")
+    if place_ids is not None:
+        links = links.filter(place_id__in=place_ids)
+    names: dict[int, list[str]] = {}
+    for place_id, program_name in links.values_list("place_id", "program__name"):
+        names.setdefault(place_id, []).append(program_name)
+    return names
+
+
+def with_program_names(results: list[PlaceResult]) -> list[PlaceResult]:
+    names = accepted_program_names(place_ids=[r.place.pk for r in results])
+    for result in results:
+        result.programs = names.get(result.place.pk, [])
+    return results
+
+
 def places_export_rows():
     """Every place as a row of the standard v1.0.2, streamed."""
-    names: dict[int, list[str]] = {}
-    for place_id, program_name in PlaceProgram.objects.values_list("place_id", "program__name"):
-        names.setdefault(place_id, []).append(program_name)
+    names = accepted_program_names()
     for place in Place.objects.order_by("source", "source_id").iterator(chunk_size=2000):
-        yield export_row(place, program_names=sorted(names.get(place.pk, [])))
+        yield export_row(place, program_names=names.get(place.pk, []))
 
 
 def error_reports_open() -> QuerySet[PlaceErrorReport]:

@@ -64,6 +64,7 @@ def search(request):
             ),
         )
         page = Paginator(results, 20).get_page(request.GET.get("page"))
+        selectors.with_program_names(page.object_list)
         query = request.GET.copy()
         query.pop("page", None)
         context.update(

@@ -4,3 +4,45 @@ from django.db import models
 class UnitKind(models.TextChoices):
     MONEY = "money", "Chèques (montant en euros)"
     HOURS = "hours", "Heures d'accompagnement"
+
+
+class ValidityMode(models.TextChoices):
+    FIXED_END = "fixed_end", "Jusqu'à une date fixe (avec un délai de tolérance)"
+    MONTHS_AFTER_ISSUE = "months", "Un nombre de mois après la remise du carnet"
+
+
+class FunderCategory(models.TextChoices):
+    STATE = "state", "État (ANCT)"
+    REGION = "region", "Région"
+    DEPARTEMENT = "departement", "Département"
+    COMMUNE = "commune", "Commune ou intercommunalité"
+    SOCIAL_SECURITY = "social_security", "Organisme social (CAF, MSA, CPAM, CARSAT, CGSS)"
+    OTHER = "other", "Autre"
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", "brouillon"
+    PUBLISHED = "published", "publié"
+    CLOSED = "closed", "clos"
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", "brouillon"
+    SUBMITTED = "submitted", "déposée"
+    CHANGES_REQUESTED = "changes_requested", "à compléter"
+    ACCEPTED = "accepted", "acceptée"
+    REFUSED = "refused", "refusée"
+    WITHDRAWN = "withdrawn", "retirée"
+
+
+class AgreementStatus(models.TextChoices):
+    ACTIVE = "active", "active"
+    SUSPENDED = "suspended", "suspendue"
+    TERMINATED = "terminated", "résiliée"
+
+
+class AttachmentKind(models.TextChoices):
+    STATUTES = "statutes", "Statuts ou extrait Kbis"
+    RIB = "rib", "Relevé d'identité bancaire (RIB)"
+    INSURANCE = "insurance", "Attestation d'assurance"
+    OTHER = "other", "Autre pièce"

@@ -10,7 +10,7 @@ def _counts():
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in ("accounts", "places", "beneficiaries", "core")
+        if model._meta.app_label in ("accounts", "places", "programs", "beneficiaries", "core")
     }
 
 
@@ -24,6 +24,7 @@ def test_load_demo_twice_changes_nothing(communes):
     first = _counts()
     assert first["places.Place"] == 158
     assert first["beneficiaries.Orientation"] == 2
+    assert (first["programs.Program"], first["programs.Agreement"]) == (2, 5)
     out = io.StringIO()
     call_command("load_demo", "--wet-run", stdout=out)
     assert _counts() == first

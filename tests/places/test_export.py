@@ -22,6 +22,7 @@ def _program(make_organisation, name="Kap Konèk.t 2026"):
         lead_funder=funder,
         starts_on=dt.date(2026, 1, 1),
         ends_on=dt.date(2026, 12, 31),
+        validity_end_on=dt.date(2026, 12, 31),
     )
 
 

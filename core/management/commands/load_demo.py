@@ -2,6 +2,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import CommandError
+from django.test.utils import override_settings
 
 from core.management.base import WetRunCommand
 
@@ -9,6 +10,7 @@ from core.management.base import WetRunCommand
 DEMO_MODULES = [
     "accounts.demo",
     "places.demo",
+    "programs.demo",
     "beneficiaries.demo",
 ]
 
@@ -23,6 +25,11 @@ class Command(WetRunCommand):
             action="store_true",
             help="Autorise la commande quand DEBUG est désactivé (à éviter).",
         )
+
+    def handle(self, *args, **options):
+        # Demo notifications (invitations, decisions on calls) are not sent to anyone.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            super().handle(*args, **options)
 
     def run(self, *args, **options):
         if not settings.DEBUG and not options["allow_production"]:

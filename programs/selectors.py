@@ -1,0 +1,117 @@
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Organisation
+from places.models import Place
+from places.selectors import distance_km
+from programs.enums import AgreementStatus, ApplicationStatus, CallStatus
+from programs.models import Agreement, Application, Call, FundingCommitment, Program
+from territories.models import Commune
+
+
+def programs_visible_to(*, organisations) -> QuerySet[Program]:
+    """Operators see every program; a funder sees those it leads or funds."""
+    if any(o.is_operator for o in organisations):
+        return Program.objects.all()
+    return Program.objects.filter(
+        Q(lead_funder__in=organisations) | Q(commitments__funder__in=organisations)
+    ).distinct()
+
+
+@dataclass
+class FundingShare:
+    commitment: FundingCommitment
+    callable_cents: int
+    over_cap: bool
+
+
+def funding_shares(*, program: Program) -> list[FundingShare]:
+    """How much each funder may be called for today: its commitment, and for a capped funder
+    (the State) no more than its share of the value of units actually used."""
+    shares = []
+    for commitment in program.commitments.select_related("funder"):
+        callable_cents = commitment.amount_cents
+        if commitment.share_cap_bp is not None:
+            cap = program.consumed_cents * commitment.share_cap_bp // 10000
+            callable_cents = min(callable_cents, cap)
+        shares.append(
+            FundingShare(
+                commitment,
+                callable_cents,
+                commitment.share_cap_bp is not None
+                and commitment.amount_cents * 10000
+                > commitment.share_cap_bp * program.funded_cents,
+            )
+        )
+    return shares
+
+
+def calls_open(*, structure: Organisation | None = None) -> QuerySet[Call]:
+    today = timezone.localdate()
+    qs = Call.objects.filter(status=CallStatus.PUBLISHED, opens_on__lte=today, closes_on__gte=today)
+    return qs.select_related("program").order_by("closes_on")
+
+
+def applications_of(*, structure: Organisation) -> QuerySet[Application]:
+    return Application.objects.filter(structure=structure).select_related("call", "call__program")
+
+
+def applications_ranked(*, call: Call) -> list[Application]:
+    """The committee's view: submitted and decided applications, best average score first."""
+    qs = (
+        Application.objects.filter(call=call)
+        .exclude(status__in=[ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN])
+        .select_related("structure")
+        .annotate(average=Avg("reviews__total"), review_count=Count("reviews"))
+    )
+    return sorted(qs, key=lambda a: (a.average is None, -(a.average or 0), a.structure.name))
+
+
+def program_territory_communes(*, program: Program) -> QuerySet[Commune]:
+    return Commune.objects.filter(
+        Q(departement__in=program.departements.all()) | Q(code__in=program.communes.all())
+    ).distinct()
+
+
+def agreement_places(*, program: Program) -> QuerySet[Place]:
+    return (
+        Place.objects.filter(agreements__program=program, agreements__status=AgreementStatus.ACTIVE)
+        .select_related("structure")
+        .distinct()
+    )
+
+
+@dataclass
+class CommuneCoverage:
+    commune: Commune
+    structures: list[str]
+    nearest_km: float | None
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.structures)
+
+
+def program_coverage(*, program: Program) -> list[CommuneCoverage]:
+    """Each commune of the territory: structures under agreement there, and the distance from
+    its reference point to the nearest place under agreement."""
+    places = [p for p in agreement_places(program=program) if p.latitude is not None]
+    rows = []
+    for commune in program_territory_communes(program=program).order_by("name"):
+        here = sorted(
+            {p.structure.name for p in places if p.commune_ref_id == commune.code and p.structure}
+        )
+        nearest = None
+        if places and commune.latitude is not None:
+            nearest = min(
+                distance_km(commune.latitude, commune.longitude, p.latitude, p.longitude)
+                for p in places
+            )
+        rows.append(CommuneCoverage(commune, here, nearest))
+    return rows
+
+
+def agreements_of(*, program: Program) -> QuerySet[Agreement]:
+    return program.agreements.select_related("structure").prefetch_related("places")

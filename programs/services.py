@@ -1,0 +1,479 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation
+from core.services import audit_record
+from places.enums import LinkSource
+from places.models import PlaceProgram
+from places.services import place_program_accept
+from programs.enums import AgreementStatus, ApplicationStatus, CallStatus, ValidityMode
+from programs.exceptions import BudgetExceeded, ProgramsError, QuotaExceeded, TransitionRefused
+from programs.models import (
+    Agreement,
+    Application,
+    ApplicationAttachment,
+    Call,
+    FundingCommitment,
+    PrescriberQuota,
+    Program,
+    Review,
+    Track,
+)
+
+
+def _notify(organisations, *, subject: str, body: str, path: str) -> None:
+    """E-mails the active members of the organisations, once the transaction has committed."""
+    emails = sorted(
+        set(
+            Membership.objects.filter(
+                organisation__in=[o for o in organisations if o is not None], is_active=True
+            ).values_list("user__email", flat=True)
+        )
+    )
+    if not emails:
+        return
+    text = f"{body}\n\n{settings.PASSNUM_SITE_URL}{path}\n\n— {settings.PASSNUM_OPERATOR_NAME}"
+    messages = [(f"[passnum] {subject}", text, None, [email]) for email in emails]
+    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+
+
+# --- Programs, tracks, funding, quotas ---------------------------------------------------
+
+
+def program_create(*, actor, lead_funder: Organisation, tracks=(), **fields) -> Program:
+    if not lead_funder.is_funder:
+        raise ProgramsError("Seul un financeur peut créer un programme.")
+    if fields.get("validity_mode") == ValidityMode.FIXED_END and not fields.get("validity_end_on"):
+        raise ProgramsError("Indiquez la date de fin de validité des unités.")
+    if fields.get("validity_mode") == ValidityMode.MONTHS_AFTER_ISSUE and not fields.get(
+        "validity_months"
+    ):
+        raise ProgramsError("Indiquez la durée de validité en mois.")
+    departements = fields.pop("departements", [])
+    communes = fields.pop("communes", [])
+    with transaction.atomic():
+        program = Program.objects.create(lead_funder=lead_funder, **fields)
+        program.departements.set(departements)
+        program.communes.set(communes)
+        for track in tracks:
+            Track.objects.create(program=program, **track)
+        audit_record(
+            actor=actor, action="program.created", obj=program, organisation_id=lead_funder.pk
+        )
+    return program
+
+
+def commitment_add(
+    *,
+    actor,
+    program: Program,
+    funder: Organisation,
+    category: str,
+    amount_cents: int,
+    share_cap_bp: int | None = None,
+) -> FundingCommitment:
+    """A co-funder commits an amount. A capped funder (the State: 50 %) may not fund more than
+    its share of the whole budget, since at best every funded unit gets used."""
+    if amount_cents <= 0:
+        raise ProgramsError("Le montant doit être positif.")
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        if FundingCommitment.objects.filter(program=program, funder=funder).exists():
+            raise ProgramsError(f"{funder.name} finance déjà ce programme.")
+        total = program.funded_cents + amount_cents
+        if share_cap_bp is not None and amount_cents * 10000 > share_cap_bp * total:
+            raise ProgramsError(
+                f"La part de {funder.name} dépasserait {share_cap_bp / 100:g} % du budget : "
+                f"{amount_cents / 100:.2f} € sur {total / 100:.2f} €."
+            )
+        commitment = FundingCommitment.objects.create(
+            program=program,
+            funder=funder,
+            category=category,
+            amount_cents=amount_cents,
+            share_cap_bp=share_cap_bp,
+        )
+        Program.objects.filter(pk=program.pk).update(funded_cents=F("funded_cents") + amount_cents)
+        for other in FundingCommitment.objects.filter(program=program, share_cap_bp__isnull=False):
+            if other.amount_cents * 10000 > other.share_cap_bp * total:
+                raise ProgramsError("Le plafond d'un autre financeur ne serait plus respecté.")
+        audit_record(
+            actor=actor,
+            action="program.commitment_added",
+            obj=commitment,
+            organisation_id=program.lead_funder_id,
+            data={"amount_cents": amount_cents, "share_cap_bp": share_cap_bp},
+        )
+    return commitment
+
+
+def quota_set(*, actor, program: Program, prescriber: Organisation, units: int) -> PrescriberQuota:
+    if not prescriber.is_prescriber:
+        raise ProgramsError("Un quota ne s'attribue qu'à un prescripteur.")
+    with transaction.atomic():
+        quota, created = PrescriberQuota.objects.get_or_create(
+            program=program, prescriber=prescriber, defaults={"units_allocated": units}
+        )
+        if not created:
+            updated = PrescriberQuota.objects.filter(pk=quota.pk, units_issued__lte=units).update(
+                units_allocated=units
+            )
+            if not updated:
+                raise ProgramsError(
+                    f"{prescriber.name} a déjà remis {quota.units_issued} unités : "
+                    "le quota ne peut pas descendre en dessous."
+                )
+            quota.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="program.quota_set",
+            obj=quota,
+            organisation_id=program.lead_funder_id,
+            data={"units": units},
+        )
+    return quota
+
+
+def budget_reserve(*, program: Program, prescriber: Organisation, units: int) -> int:
+    """Takes `units` from the prescriber's quota and their value from the program's budget, or
+    neither. Two conditional updates (quota row, then program row); call it inside the
+    issuing transaction. Returns the value reserved, in cents."""
+    if units <= 0:
+        raise ProgramsError("Le nombre d'unités doit être positif.")
+    cost = units * program.unit_cost_cents
+    with transaction.atomic():
+        quota_ok = PrescriberQuota.objects.filter(
+            program=program,
+            prescriber=prescriber,
+            units_issued__lte=F("units_allocated") - units,
+        ).update(units_issued=F("units_issued") + units)
+        if not quota_ok:
+            raise QuotaExceeded(
+                f"Le quota de {prescriber.name} pour {program.name} ne permet pas "
+                f"de remettre {units} unités de plus."
+            )
+        budget_ok = Program.objects.filter(
+            pk=program.pk,
+            committed_cents__lte=F("funded_cents") - F("consumed_cents") - cost,
+        ).update(committed_cents=F("committed_cents") + cost)
+        if not budget_ok:
+            raise BudgetExceeded(
+                f"Le budget de {program.name} ne couvre pas {units} unités de plus."
+            )
+    return cost
+
+
+def budget_release(*, program: Program, cents: int) -> None:
+    """Expiry or cancellation: the value of unused units goes back to the budget."""
+    updated = Program.objects.filter(pk=program.pk, committed_cents__gte=cents).update(
+        committed_cents=F("committed_cents") - cents, released_cents=F("released_cents") + cents
+    )
+    if not updated:
+        raise ProgramsError("Montant à rendre supérieur au montant engagé.")
+
+
+# --- Calls (AMI), applications, reviews ----------------------------------------------------
+
+
+def call_create(*, actor, program: Program, departements=(), **fields) -> Call:
+    criteria = fields.get("criteria") or []
+    if not criteria or any(int(c["max_points"]) <= 0 for c in criteria):
+        raise ProgramsError(
+            "La grille de notation doit avoir au moins un critère noté sur plus de 0."
+        )
+    with transaction.atomic():
+        call = Call.objects.create(program=program, **fields)
+        call.departements.set(departements or program.departements.all())
+        audit_record(
+            actor=actor, action="call.created", obj=call, organisation_id=program.lead_funder_id
+        )
+    return call
+
+
+def call_publish(*, actor, call: Call) -> Call:
+    if not Call.objects.filter(pk=call.pk, status=CallStatus.DRAFT).update(
+        status=CallStatus.PUBLISHED
+    ):
+        raise TransitionRefused("Seul un appel en brouillon peut être publié.")
+    audit_record(actor=actor, action="call.published", obj=call)
+    call.refresh_from_db()
+    return call
+
+
+def _application_fields(application: Application, data: dict) -> None:
+    places = data.pop("places", None)
+    for name, value in data.items():
+        setattr(application, name, value)
+    application.full_clean(exclude=["call", "structure", "places"])
+    application.save()
+    if places is not None:
+        application.places.set(places)
+
+
+def application_save(
+    *, actor, call: Call, structure: Organisation, application: Application | None = None, **data
+) -> Application:
+    """Creates or edits a draft (or an application sent back for changes)."""
+    if not structure.is_structure:
+        raise ProgramsError("Seule une structure de médiation peut candidater.")
+    today = timezone.localdate()
+    if call.status != CallStatus.PUBLISHED or not call.opens_on <= today <= call.closes_on:
+        raise ProgramsError("Cet appel n'est pas ouvert aux candidatures aujourd'hui.")
+    with transaction.atomic():
+        if application is None:
+            if (
+                Application.objects.filter(call=call, structure=structure)
+                .exclude(status=ApplicationStatus.WITHDRAWN)
+                .exists()
+            ):
+                raise ProgramsError("Votre structure a déjà une candidature pour cet appel.")
+            application = Application(call=call, structure=structure)
+        elif application.status not in (
+            ApplicationStatus.DRAFT,
+            ApplicationStatus.CHANGES_REQUESTED,
+        ):
+            raise TransitionRefused("Cette candidature ne peut plus être modifiée.")
+        _application_fields(application, data)
+        audit_record(
+            actor=actor,
+            action="application.saved",
+            obj=application,
+            organisation_id=structure.pk,
+        )
+    return application
+
+
+def attachment_add(*, actor, application: Application, kind: str, upload) -> ApplicationAttachment:
+    attachment = ApplicationAttachment.objects.create(
+        application=application, kind=kind, file=upload, size=upload.size
+    )
+    audit_record(
+        actor=actor,
+        action="application.attachment_added",
+        obj=application,
+        organisation_id=application.structure_id,
+        data={"kind": kind, "size": upload.size},
+    )
+    return attachment
+
+
+_TRANSITIONS = {
+    "submit": (
+        {ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED},
+        ApplicationStatus.SUBMITTED,
+    ),
+    "request_changes": ({ApplicationStatus.SUBMITTED}, ApplicationStatus.CHANGES_REQUESTED),
+    "accept": ({ApplicationStatus.SUBMITTED}, ApplicationStatus.ACCEPTED),
+    "refuse": (
+        {ApplicationStatus.SUBMITTED, ApplicationStatus.CHANGES_REQUESTED},
+        ApplicationStatus.REFUSED,
+    ),
+    "withdraw": (
+        {ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.CHANGES_REQUESTED},
+        ApplicationStatus.WITHDRAWN,
+    ),
+}
+
+_MESSAGES = {
+    ApplicationStatus.SUBMITTED: "La candidature de {structure} à « {call} » a été déposée.",
+    ApplicationStatus.CHANGES_REQUESTED: (
+        "Des compléments sont demandés sur la candidature de {structure} à « {call} » :\n{message}"
+    ),
+    ApplicationStatus.ACCEPTED: (
+        "La candidature de {structure} à « {call} » est acceptée. La convention est active."
+    ),
+    ApplicationStatus.REFUSED: "La candidature de {structure} à « {call} » est refusée. Motif :\n{message}",
+    ApplicationStatus.WITHDRAWN: "La candidature de {structure} à « {call} » a été retirée.",
+}
+
+
+def _transition(*, actor, application: Application, action: str, message: str = "", **changes):
+    sources, target = _TRANSITIONS[action]
+    now = timezone.now()
+    if action == "submit":
+        changes["submitted_at"] = now
+    if target in (ApplicationStatus.ACCEPTED, ApplicationStatus.REFUSED):
+        changes["decided_at"] = now
+    updated = Application.objects.filter(pk=application.pk, status__in=sources).update(
+        status=target, **changes
+    )
+    if not updated:
+        raise TransitionRefused(
+            f"Impossible : la candidature est « {application.get_status_display()} »."
+        )
+    application.refresh_from_db()
+    call = application.call
+    audit_record(
+        actor=actor,
+        action=f"application.{action}",
+        obj=application,
+        organisation_id=application.structure_id,
+        data={"status": target},
+    )
+    _notify(
+        [application.structure, call.program.lead_funder],
+        subject=f"Candidature {application.get_status_display()} — {call.title}",
+        body=_MESSAGES[target].format(
+            structure=application.structure.name, call=call.title, message=message
+        ),
+        path=reverse("programs:application_detail", args=[application.pk]),
+    )
+    return application
+
+
+def application_submit(*, actor, application: Application) -> Application:
+    program = application.call.program
+    if application.weekly_opening_hours < program.min_weekly_opening_hours:
+        raise ProgramsError(
+            f"Les lieux doivent ouvrir au moins {program.min_weekly_opening_hours} h par semaine."
+        )
+    if not application.places.exists() and not application.new_places.strip():
+        raise ProgramsError("Indiquez au moins un lieu où vous accueillez le public.")
+    return _transition(actor=actor, application=application, action="submit")
+
+
+def application_request_changes(*, actor, application: Application, message: str) -> Application:
+    if not message.strip():
+        raise ProgramsError("Écrivez ce qui doit être complété ou corrigé.")
+    return _transition(
+        actor=actor,
+        application=application,
+        action="request_changes",
+        message=message,
+        changes_message=message.strip(),
+    )
+
+
+def application_refuse(*, actor, application: Application, reason: str) -> Application:
+    if not reason.strip():
+        raise ProgramsError("Le motif du refus est obligatoire.")
+    return _transition(
+        actor=actor,
+        application=application,
+        action="refuse",
+        message=reason,
+        refusal_reason=reason.strip(),
+    )
+
+
+def application_withdraw(*, actor, application: Application) -> Application:
+    return _transition(actor=actor, application=application, action="withdraw")
+
+
+def application_accept(
+    *, actor, application: Application, starts_on: dt.date | None = None
+) -> Agreement:
+    """Acceptance makes the agreement (convention); its places then accept the program."""
+    program = application.call.program
+    with transaction.atomic():
+        _transition(actor=actor, application=application, action="accept")
+        try:
+            with transaction.atomic():
+                agreement = Agreement.objects.create(
+                    program=program,
+                    structure=application.structure,
+                    application=application,
+                    starts_on=max(starts_on or timezone.localdate(), program.starts_on),
+                    ends_on=program.ends_on,
+                    iban=application.iban,
+                    bic=application.bic,
+                )
+        except IntegrityError as error:
+            raise ProgramsError(
+                f"{application.structure.name} a déjà une convention pour ce programme."
+            ) from error
+        agreement.places.set(application.places.all())
+        _agreement_sync_places(actor=actor, agreement=agreement)
+        audit_record(
+            actor=actor,
+            action="agreement.created",
+            obj=agreement,
+            organisation_id=agreement.structure_id,
+        )
+    return agreement
+
+
+def review_save(*, actor, application: Application, scores: list[int], comment: str = "") -> Review:
+    criteria = application.call.criteria
+    if len(scores) != len(criteria):
+        raise ProgramsError("Donnez une note pour chaque critère.")
+    for score, criterion in zip(scores, criteria, strict=True):
+        if not 0 <= score <= int(criterion["max_points"]):
+            raise ProgramsError(
+                f"« {criterion['label']} » se note de 0 à {criterion['max_points']}."
+            )
+    review, _ = Review.objects.update_or_create(
+        application=application,
+        reviewer=actor,
+        defaults={"scores": scores, "total": sum(scores), "comment": comment},
+    )
+    audit_record(actor=actor, action="application.reviewed", obj=application)
+    return review
+
+
+# --- Agreements ---------------------------------------------------------------------------
+
+
+def _agreement_sync_places(*, actor, agreement: Agreement) -> None:
+    """Places under an active agreement accept the program; the others lose the link the
+    agreement gave them."""
+    program = agreement.program
+    active_places = set(
+        Agreement.objects.filter(program=program, status=AgreementStatus.ACTIVE).values_list(
+            "places", flat=True
+        )
+    )
+    for place in agreement.places.all():
+        if place.pk in active_places:
+            link = place_program_accept(
+                actor=actor, place=place, program=program, link_source=LinkSource.AGREEMENT
+            )
+            if link.link_source != LinkSource.AGREEMENT:
+                PlaceProgram.objects.filter(pk=link.pk).update(link_source=LinkSource.AGREEMENT)
+        else:
+            PlaceProgram.objects.filter(
+                place=place, program=program, link_source=LinkSource.AGREEMENT
+            ).delete()
+
+
+def agreement_set_status(
+    *, actor, agreement: Agreement, status: str, reason: str = ""
+) -> Agreement:
+    allowed = {
+        AgreementStatus.SUSPENDED: {AgreementStatus.ACTIVE},
+        AgreementStatus.ACTIVE: {AgreementStatus.SUSPENDED},
+        AgreementStatus.TERMINATED: {AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED},
+    }[status]
+    if status != AgreementStatus.ACTIVE and not reason.strip():
+        raise ProgramsError("Le motif est obligatoire.")
+    with transaction.atomic():
+        updated = Agreement.objects.filter(pk=agreement.pk, status__in=allowed).update(
+            status=status, status_reason=reason.strip()
+        )
+        if not updated:
+            raise TransitionRefused(
+                f"Impossible : la convention est « {agreement.get_status_display()} »."
+            )
+        agreement.refresh_from_db()
+        _agreement_sync_places(actor=actor, agreement=agreement)
+        audit_record(
+            actor=actor,
+            action=f"agreement.{status}",
+            obj=agreement,
+            organisation_id=agreement.structure_id,
+            data={"status": status},
+        )
+        _notify(
+            [agreement.structure, agreement.program.lead_funder],
+            subject=f"Convention {agreement.get_status_display()} — {agreement.program.name}",
+            body=f"La convention de {agreement.structure.name} pour {agreement.program.name} "
+            f"est {agreement.get_status_display()}." + (f" Motif : {reason}" if reason else ""),
+            path=reverse("programs:program_detail", args=[agreement.program.slug]),
+        )
+    return agreement
