@@ -5,3 +5,54 @@ class OrientationStatus(models.TextChoices):
     SENT = "sent", "en attente"
     CAME = "came", "venue"
     NO_SHOW = "no_show", "pas venue"
+
+
+class PublicCategory(models.TextChoices):
+    SENIOR = "senior", "Personne âgée (plus de 60 ans)"
+    JOB_SEEKER = "job_seeker", "Demandeur d'emploi"
+    YOUNG_UNQUALIFIED = "young_unqualified", "Jeune sans qualification"
+    ISOLATED_AREA = "isolated_area", "Habite une zone isolée"
+    DISABILITY = "disability", "Situation de handicap"
+    FOREIGN_LANGUAGE = "foreign_language", "Parle peu le français"
+    LOW_INCOME = "low_income", "Faibles ressources (minima sociaux)"
+    PRIORITY_AREA = "priority_area", "Habite un quartier prioritaire"
+
+
+class ConsentMethod(models.TextChoices):
+    PAPER = "paper", "sur papier, signé"
+    ORAL = "oral", "à l'oral, devant le conseiller"
+    ONLINE = "online", "en ligne"
+
+
+class DiagnosticKind(models.TextChoices):
+    ENTRY = "entry", "à l'entrée"
+    EXIT = "exit", "à la sortie"
+
+
+class SkillAnswer(models.IntegerChoices):
+    CANNOT = 0, "je ne sais pas"
+    WITH_HELP = 1, "avec de l'aide"
+    ALONE = 2, "seul"
+
+
+class Level(models.TextChoices):
+    BEGINNER = "beginner", "débutant"
+    INTERMEDIATE = "intermediate", "intermédiaire"
+    AUTONOMOUS = "autonomous", "presque autonome"
+
+
+# The default diagnostic: everyday skills (a program may replace it with its own list).
+DEFAULT_SKILLS = [
+    ("device", "Allumer et utiliser un ordinateur ou une tablette"),
+    ("smartphone", "Utiliser un smartphone (appels, applications)"),
+    ("email", "Envoyer et lire des courriels"),
+    ("web_search", "Chercher une information sur internet"),
+    ("procedures", "Faire une démarche en ligne (CAF, impôts, ameli, France Travail)"),
+    ("security", "Se protéger des arnaques et protéger ses données"),
+    ("video_call", "Faire un appel vidéo"),
+    ("documents", "Prendre en photo, enregistrer et envoyer un document"),
+    ("payment", "Payer en ligne sans risque"),
+    ("health", "Utiliser les services de santé en ligne (Mon espace santé, rendez-vous)"),
+]
+
+CONSENT_TEXT_VERSION = "2026-11"

@@ -1,5 +1,16 @@
+import re
+
 from django import forms
 from dsfr.forms import DsfrBaseForm
+
+from beneficiaries.enums import (
+    DEFAULT_SKILLS,
+    ConsentMethod,
+    DiagnosticKind,
+    PublicCategory,
+    SkillAnswer,
+)
+from territories.forms import CommuneField
 
 
 class OrientationForm(DsfrBaseForm):
@@ -22,3 +33,75 @@ class OrientationForm(DsfrBaseForm):
         if prescribers.count() == 1:
             self.fields["prescriber"].widget = forms.HiddenInput()
             self.fields["prescriber"].initial = prescribers.first().pk
+
+
+class BeneficiaryForm(DsfrBaseForm):
+    first_name = forms.CharField(label="Prénom", max_length=100)
+    last_name = forms.CharField(label="Nom", max_length=100)
+    birth_date = forms.DateField(
+        label="Date de naissance",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    commune = CommuneField(label="Commune où la personne habite")
+    phone = forms.CharField(
+        label="Téléphone portable",
+        required=False,
+        max_length=20,
+        help_text="Facultatif : pour recevoir le carnet par SMS. Exemple : 0692 12 34 56.",
+    )
+    email = forms.EmailField(
+        label="Adresse e-mail",
+        required=False,
+        help_text="Facultatif : pour recevoir le carnet par courriel.",
+    )
+    categories = forms.MultipleChoiceField(
+        label="Situation (pour les statistiques du programme)",
+        choices=PublicCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    consent_method = forms.ChoiceField(
+        label="La personne est d'accord pour que ses informations soient enregistrées",
+        choices=ConsentMethod.choices,
+        widget=forms.RadioSelect,
+        help_text="Lisez-lui la notice d'information (page « Données personnelles ») avant.",
+    )
+    confirm_new = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_phone(self):
+        phone = re.sub(r"[\s.\-]", "", self.cleaned_data["phone"])
+        if phone and not re.fullmatch(r"(\+\d{9,14}|0\d{9})", phone):
+            raise forms.ValidationError(
+                "Numéro de téléphone invalide : 10 chiffres (0692…) ou au format +262…"
+            )
+        return phone
+
+
+class DiagnosticForm(DsfrBaseForm):
+    chosen_units = forms.IntegerField(
+        label="Nombre d'unités du carnet", min_value=1, required=False
+    )
+    chosen_track = forms.ModelChoiceField(label="Parcours", queryset=None, required=False)
+    override_reason = forms.CharField(
+        label="Si vous changez la recommandation, expliquez pourquoi",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, program, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in DEFAULT_SKILLS:
+            self.fields[f"skill_{key}"] = forms.TypedChoiceField(
+                label=label,
+                choices=SkillAnswer.choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+        self.fields["chosen_track"].queryset = program.tracks.all()
+        if kind == DiagnosticKind.EXIT:
+            for name in ("chosen_units", "chosen_track", "override_reason"):
+                del self.fields[name]
+        self.order_fields([f"skill_{key}" for key, _ in DEFAULT_SKILLS])
+
+    def answers(self) -> dict[str, int]:
+        return {key: self.cleaned_data[f"skill_{key}"] for key, _ in DEFAULT_SKILLS}

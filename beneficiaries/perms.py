@@ -1,5 +1,5 @@
 from accounts.enums import OrganisationKind
-from accounts.perms import can_act_as
+from accounts.perms import can_act_as, is_member
 
 
 def can_view_orientation(user, orientation) -> bool:
@@ -14,3 +14,20 @@ def can_record_outcome(user, orientation) -> bool:
     return orientation.structure is not None and can_act_as(
         user, orientation.structure, OrganisationKind.STRUCTURE
     )
+
+
+def can_view_beneficiary(user, beneficiary) -> bool:
+    """The prescriber that registered the person, and the structures that served them."""
+    from beneficiaries.models import BeneficiaryStructure
+
+    if is_member(user, beneficiary.prescriber):
+        return True
+    structures = BeneficiaryStructure.objects.filter(beneficiary=beneficiary).values_list(
+        "structure", flat=True
+    )
+    return user.memberships.filter(is_active=True, organisation__in=structures).exists()
+
+
+def can_manage_beneficiary(user, beneficiary) -> bool:
+    """Diagnostics and carnets: the prescriber's members only."""
+    return can_act_as(user, beneficiary.prescriber, OrganisationKind.PRESCRIBER)

@@ -1,10 +1,22 @@
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Organisation
-from beneficiaries.enums import OrientationStatus
+from beneficiaries.enums import (
+    CONSENT_TEXT_VERSION,
+    DEFAULT_SKILLS,
+    DiagnosticKind,
+    Level,
+    OrientationStatus,
+)
 from beneficiaries.exceptions import BeneficiariesError
-from beneficiaries.models import Orientation
+from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, Orientation
 from core.services import audit_record
+from core.text import normalize_search
 
 
 def orientation_create(
@@ -46,3 +58,137 @@ def orientation_record_outcome(*, actor, orientation: Orientation, came: bool) -
     )
     orientation.refresh_from_db()
     return orientation
+
+
+def identity_key(*, first_name: str, last_name: str, birth_date) -> str:
+    """The same person registered by two prescribers gets the same key (yearly caps hold across
+    prescribers) without the key revealing who it is."""
+    text = f"{normalize_search(last_name)}|{normalize_search(first_name)}|{birth_date.isoformat()}"
+    return hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def beneficiary_create(
+    *,
+    actor,
+    prescriber: Organisation,
+    first_name: str,
+    last_name: str,
+    birth_date,
+    commune,
+    consent_method: str,
+    phone: str = "",
+    email: str = "",
+    categories=(),
+) -> Beneficiary:
+    if not prescriber.is_prescriber:
+        raise BeneficiariesError("Seul un prescripteur peut enregistrer une personne.")
+    if birth_date >= timezone.localdate():
+        raise BeneficiariesError("La date de naissance doit être dans le passé.")
+    beneficiary = Beneficiary.objects.create(
+        prescriber=prescriber,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        search_name=normalize_search(f"{last_name} {first_name}"),
+        birth_date=birth_date,
+        identity_key=identity_key(
+            first_name=first_name, last_name=last_name, birth_date=birth_date
+        ),
+        commune=commune,
+        phone=phone,
+        email=email,
+        categories=list(categories),
+        consent_text_version=CONSENT_TEXT_VERSION,
+        consent_given_at=timezone.now(),
+        consent_method=consent_method,
+        consent_collected_by=actor,
+    )
+    audit_record(
+        actor=actor, action="beneficiary.created", obj=beneficiary, organisation_id=prescriber.pk
+    )
+    return beneficiary
+
+
+def beneficiary_served_by(*, beneficiary: Beneficiary, structure: Organisation) -> None:
+    BeneficiaryStructure.objects.get_or_create(beneficiary=beneficiary, structure=structure)
+
+
+@dataclass(frozen=True)
+class DiagnosticResult:
+    score: int
+    max_score: int
+    level: str
+    recommended_units: int
+    recommended_track: object
+
+
+def diagnostic_evaluate(*, program, answers: dict[str, int]) -> DiagnosticResult:
+    """The program's rule: the fewer skills the person has, the more units (within the
+    program's bounds); the first track is the default one."""
+    score, max_score = sum(answers.values()), 2 * len(answers)
+    ratio = score / max_score if max_score else 1
+    sizes = sorted(program.carnet_sizes) or [program.min_units_per_beneficiary]
+    upper = min(max(sizes), program.yearly_cap_units or max(sizes))
+    lower = max(min(sizes), program.min_units_per_beneficiary)
+    if ratio < 1 / 3:
+        level, units = Level.BEGINNER, upper
+    elif ratio < 2 / 3:
+        level, units = Level.INTERMEDIATE, (lower + upper + 1) // 2
+    else:
+        level, units = Level.AUTONOMOUS, lower
+    if program.carnet_sizes and units not in program.carnet_sizes:
+        units = min((s for s in sizes if s >= units), default=upper)
+    return DiagnosticResult(score, max_score, level, units, program.tracks.first())
+
+
+def diagnostic_record(
+    *,
+    actor,
+    beneficiary: Beneficiary,
+    program,
+    kind: str,
+    answers: dict[str, int],
+    chosen_units: int | None = None,
+    chosen_track=None,
+    override_reason: str = "",
+) -> Diagnostic:
+    keys = {key for key, _label in DEFAULT_SKILLS}
+    if set(answers) != keys or any(value not in (0, 1, 2) for value in answers.values()):
+        raise BeneficiariesError("Répondez à chaque question du diagnostic.")
+    result = diagnostic_evaluate(program=program, answers=answers)
+    if kind == DiagnosticKind.EXIT:
+        chosen_units, chosen_track = None, None
+        recommended_units, recommended_track = None, None
+    else:
+        recommended_units, recommended_track = result.recommended_units, result.recommended_track
+        chosen_units = chosen_units or recommended_units
+        chosen_track = chosen_track or recommended_track
+        upper = program.yearly_cap_units or max(program.carnet_sizes or [chosen_units])
+        if not program.min_units_per_beneficiary <= chosen_units <= upper:
+            raise BeneficiariesError(
+                f"Le nombre d'unités doit rester entre {program.min_units_per_beneficiary} et {upper}."
+            )
+        changed = chosen_units != recommended_units or chosen_track != recommended_track
+        if changed and not override_reason.strip():
+            raise BeneficiariesError("Expliquez pourquoi vous changez la recommandation.")
+    diagnostic = Diagnostic.objects.create(
+        beneficiary=beneficiary,
+        program=program,
+        kind=kind,
+        answers=answers,
+        score=result.score,
+        max_score=result.max_score,
+        level=result.level,
+        recommended_units=recommended_units,
+        recommended_track=recommended_track,
+        chosen_units=chosen_units,
+        chosen_track=chosen_track,
+        override_reason=override_reason.strip(),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=f"diagnostic.{kind}",
+        obj=diagnostic,
+        organisation_id=beneficiary.prescriber_id,
+    )
+    return diagnostic

@@ -19,4 +19,20 @@ urlpatterns = [
         views.orientations_received,
         name="orientations_received",
     ),
+    path(
+        "organisations/<int:organisation_pk>/personnes/",
+        views.beneficiary_list,
+        name="beneficiary_list",
+    ),
+    path(
+        "organisations/<int:organisation_pk>/personnes/nouvelle/",
+        views.beneficiary_create,
+        name="beneficiary_create",
+    ),
+    path("personnes/<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
+    path(
+        "personnes/<int:pk>/diagnostic/<int:program_pk>/",
+        views.diagnostic_create,
+        name="diagnostic_create",
+    ),
 ]

@@ -1,21 +1,26 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
-from accounts.perms import can_act_as
+from accounts.perms import is_member
 from accounts.selectors import organisations_of
+from accounts.shortcuts import organisation_acting_as
 from beneficiaries import perms, selectors, services
+from beneficiaries.enums import DiagnosticKind
 from beneficiaries.exceptions import BeneficiariesError
-from beneficiaries.forms import OrientationForm
-from beneficiaries.models import Orientation
+from beneficiaries.forms import BeneficiaryForm, DiagnosticForm, OrientationForm
+from beneficiaries.models import Beneficiary, Orientation
 from beneficiaries.pdf import orientation_sheet_pdf
 from places.models import Place
 from places.selectors import opening_hours_plain
+from programs.models import Program
+from vouchers.selectors import carnets_of
 
 
 def _orientation_for(request, pk: int) -> Orientation:
@@ -95,16 +100,9 @@ def orientation_outcome(request, pk: int):
     return redirect("beneficiaries:orientations_received", organisation_pk=orientation.structure_id)
 
 
-def _organisation_acting_as(request, pk: int, kind: str) -> Organisation:
-    organisation = get_object_or_404(Organisation, pk=pk)
-    if not can_act_as(request.user, organisation, kind):
-        raise PermissionDenied
-    return organisation
-
-
 @login_required
 def orientations_sent(request, organisation_pk: int):
-    organisation = _organisation_acting_as(request, organisation_pk, OrganisationKind.PRESCRIBER)
+    organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.PRESCRIBER)
     return render(
         request,
         "beneficiaries/orientations_sent.html",
@@ -117,7 +115,7 @@ def orientations_sent(request, organisation_pk: int):
 
 @login_required
 def orientations_received(request, organisation_pk: int):
-    organisation = _organisation_acting_as(request, organisation_pk, OrganisationKind.STRUCTURE)
+    organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.STRUCTURE)
     return render(
         request,
         "beneficiaries/orientations_received.html",
@@ -125,4 +123,135 @@ def orientations_received(request, organisation_pk: int):
             "organisation": organisation,
             "orientations": selectors.orientations_received(structure=organisation),
         },
+    )
+
+
+def _beneficiary_for(request, pk: int, *, manage: bool = False) -> Beneficiary:
+    beneficiary = get_object_or_404(
+        Beneficiary.objects.select_related("prescriber", "commune"), pk=pk
+    )
+    allowed = perms.can_manage_beneficiary if manage else perms.can_view_beneficiary
+    if not allowed(request.user, beneficiary):
+        raise PermissionDenied
+    return beneficiary
+
+
+@login_required
+def beneficiary_list(request, organisation_pk: int):
+    organisation = get_object_or_404(Organisation, pk=organisation_pk)
+    if not is_member(request.user, organisation):
+        raise PermissionDenied
+    query = request.GET.get("q", "")
+    page = Paginator(selectors.beneficiaries_of(organisation=organisation, query=query), 30)
+    return render(
+        request,
+        "beneficiaries/beneficiary_list.html",
+        {
+            "organisation": organisation,
+            "beneficiaries": page.get_page(request.GET.get("page")),
+            "query": query,
+            "can_create": organisation.is_prescriber,
+        },
+    )
+
+
+@login_required
+def beneficiary_create(request, organisation_pk: int):
+    organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.PRESCRIBER)
+    form = BeneficiaryForm(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        duplicates = list(
+            selectors.beneficiary_duplicates(
+                organisation=organisation,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+            )
+        )
+        if not duplicates or data["confirm_new"]:
+            try:
+                beneficiary = services.beneficiary_create(
+                    actor=request.user,
+                    prescriber=organisation,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    birth_date=data["birth_date"],
+                    commune=data["commune"],
+                    consent_method=data["consent_method"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    categories=data["categories"],
+                )
+            except BeneficiariesError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"{beneficiary} est inscrit(e).")
+                return redirect("beneficiaries:beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "beneficiaries/beneficiary_form.html",
+        {"form": form, "organisation": organisation, "duplicates": duplicates},
+    )
+
+
+@login_required
+def beneficiary_detail(request, pk: int):
+    beneficiary = _beneficiary_for(request, pk)
+    can_manage = perms.can_manage_beneficiary(request.user, beneficiary)
+    return render(
+        request,
+        "beneficiaries/beneficiary_detail.html",
+        {
+            "beneficiary": beneficiary,
+            "can_manage": can_manage,
+            "timeline": selectors.beneficiary_timeline(beneficiary=beneficiary),
+            "carnets": carnets_of(beneficiary=beneficiary),
+            "diagnostics": beneficiary.diagnostics.select_related("program", "chosen_track"),
+            "programs": Program.objects.filter(quotas__prescriber=beneficiary.prescriber)
+            if can_manage
+            else [],
+        },
+    )
+
+
+@login_required
+def diagnostic_create(request, pk: int, program_pk: int):
+    beneficiary = _beneficiary_for(request, pk, manage=True)
+    program = get_object_or_404(Program, pk=program_pk)
+    kind = request.GET.get("type", DiagnosticKind.ENTRY)
+    if kind not in DiagnosticKind.values:
+        kind = DiagnosticKind.ENTRY
+    form = DiagnosticForm(request.POST or None, program=program, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            diagnostic = services.diagnostic_record(
+                actor=request.user,
+                beneficiary=beneficiary,
+                program=program,
+                kind=kind,
+                answers=form.answers(),
+                chosen_units=data.get("chosen_units"),
+                chosen_track=data.get("chosen_track"),
+                override_reason=data.get("override_reason", ""),
+            )
+        except BeneficiariesError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Diagnostic enregistré : niveau {diagnostic.get_level_display()}"
+                + (
+                    f", {diagnostic.chosen_units} unités conseillées."
+                    if diagnostic.chosen_units
+                    else "."
+                ),
+            )
+            return redirect("beneficiaries:beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request,
+        "beneficiaries/diagnostic_form.html",
+        {"form": form, "beneficiary": beneficiary, "program": program, "kind": kind},
     )

@@ -56,3 +56,23 @@ class AuditEntry(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request made with a key; a replay gets the same answer."""
+
+    organisation_id = models.BigIntegerField()
+    key = models.CharField(max_length=100)
+    scope = models.CharField(max_length=40)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation_id", "scope", "key"], name="idempotency_key_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.key}"

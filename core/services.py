@@ -1,4 +1,6 @@
-from core.models import AuditEntry
+from django.db import IntegrityError, transaction
+
+from core.models import AuditEntry, IdempotencyRecord
 
 
 def audit_record(
@@ -23,3 +25,29 @@ def audit_record(
         organisation_id=organisation_id,
         data=data or {},
     )
+
+
+def idempotent_call(*, organisation_id: int, scope: str, key: str, compute) -> dict:
+    """Runs `compute` (which returns a JSON-able dict) once per (organisation, scope, key):
+    a replayed key returns the first answer, even when the two requests race."""
+
+    def stored():
+        return IdempotencyRecord.objects.filter(
+            organisation_id=organisation_id, scope=scope, key=key
+        ).first()
+
+    if key and (record := stored()):
+        return record.response
+    try:
+        with transaction.atomic():
+            response = compute()
+            if key:
+                IdempotencyRecord.objects.create(
+                    organisation_id=organisation_id, scope=scope, key=key, response=response
+                )
+    except IntegrityError:
+        record = stored() if key else None
+        if record is None:
+            raise
+        return record.response
+    return response

@@ -8,6 +8,8 @@ from territories.services import communes_load
 
 TEST_PASSWORD = "mot-de-passe-de-test-2026"
 
+pytest_plugins = ["tests.fixtures_programs", "tests.fixtures_vouchers"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _strict_select_for_update():

@@ -155,6 +155,9 @@ PASSNUM_PUBLICATION_DIRECTOR = env("PASSNUM_PUBLICATION_DIRECTOR", "Direction de
 PASSNUM_HOSTING = env("PASSNUM_HOSTING", "Hébergeur à renseigner par l'opérateur")
 PASSNUM_SITE_URL = env("PASSNUM_SITE_URL", "http://127.0.0.1:8000")
 PASSNUM_INVITATION_DAYS = int(env("PASSNUM_INVITATION_DAYS", "7"))
+# Keyed hash of voucher codes; changing it makes every issued code unusable.
+PASSNUM_CODE_HMAC_KEY = env("PASSNUM_CODE_HMAC_KEY", SECRET_KEY + ":voucher-codes")
+PASSNUM_SMS_BACKEND = env("PASSNUM_SMS_BACKEND", "core.sms.ConsoleSmsBackend")
 PASSNUM_MAP_TILE_URL = env("PASSNUM_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 PASSNUM_MAP_TILE_ATTRIBUTION = env(
     "PASSNUM_MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap"

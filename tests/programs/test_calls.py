@@ -9,7 +9,7 @@ from programs.enums import AgreementStatus, ApplicationStatus
 from programs.exceptions import ProgramsError, TransitionRefused
 from programs.models import Agreement, Application
 from programs.selectors import applications_ranked, program_coverage
-from tests.programs.conftest import VALID_BIC, VALID_IBAN
+from tests.fixtures_programs import VALID_BIC, VALID_IBAN
 
 
 def _draft(call, structure, user, **fields):

@@ -1,0 +1,2 @@
+class AccompanimentsError(Exception):
+    """A rule of the accompaniments app was broken; the message is for the person, in French."""

@@ -1,0 +1,117 @@
+import datetime as dt
+import uuid
+
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from accompaniments.enums import DURATION_PRESETS, SessionKind
+from places.enums import Service
+
+
+class RedeemForm(DsfrBaseForm):
+    serial = forms.CharField(
+        label="Numéro du chèque",
+        max_length=30,
+        help_text="Scannez le QR code ou tapez le numéro, par exemple KK26-00000123-4.",
+    )
+    code = forms.CharField(
+        label="Code secret", max_length=12, help_text="8 caractères, par exemple AB3D-7KQ2."
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+
+class SessionForm(DsfrBaseForm):
+    program = forms.ModelChoiceField(label="Programme", queryset=None, empty_label=None)
+    place = forms.ModelChoiceField(label="Lieu", queryset=None, empty_label=None)
+    kind = forms.ChoiceField(label="Type", choices=SessionKind.choices, widget=forms.RadioSelect)
+    title = forms.CharField(label="Titre de l'atelier", max_length=150, required=False)
+    date = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label="Heure de début", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration = forms.TypedChoiceField(
+        label="Durée",
+        coerce=int,
+        choices=[
+            (m, f"{m // 60} h {m % 60:02d}" if m >= 60 else f"{m} min") for m in DURATION_PRESETS
+        ]
+        + [(0, "autre durée")],
+        initial=60,
+    )
+    custom_duration = forms.IntegerField(
+        label="Autre durée (minutes)", min_value=5, max_value=480, required=False
+    )
+    capacity = forms.IntegerField(
+        label="Nombre de places (atelier)", min_value=1, initial=5, required=False
+    )
+    mediator = forms.ModelChoiceField(label="Médiateur", queryset=None, empty_label=None)
+    track = forms.ModelChoiceField(label="Parcours", queryset=None, required=False)
+    themes = forms.MultipleChoiceField(
+        label="Thèmes", choices=Service.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, programs, places, mediators, tracks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["place"].queryset = places
+        self.fields["mediator"].queryset = mediators
+        self.fields["mediator"].label_from_instance = lambda u: u.get_full_name() or u.email
+        self.fields["track"].queryset = tracks
+
+    def clean(self):
+        data = super().clean()
+        if data.get("duration") == 0 and not data.get("custom_duration"):
+            self.add_error("custom_duration", "Indiquez la durée en minutes (de 5 à 480).")
+        return data
+
+    def minutes(self) -> int:
+        return self.cleaned_data["duration"] or self.cleaned_data["custom_duration"]
+
+    def starts_at(self, zone) -> dt.datetime:
+        return dt.datetime.combine(
+            self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=zone
+        )
+
+
+class BookForm(DsfrBaseForm):
+    beneficiary = forms.ModelChoiceField(
+        label="Personne à inscrire", queryset=None, empty_label=None
+    )
+
+    def __init__(self, *args, beneficiaries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["beneficiary"].queryset = beneficiaries
+        self.fields["beneficiary"].label_from_instance = lambda b: f"{b.last_name} {b.first_name}"
+
+
+class AnonymousForm(DsfrBaseForm):
+    count = forms.IntegerField(label="Personnes venues sans carnet", min_value=1, max_value=50)
+
+
+class SurveyForm(DsfrBaseForm):
+    SCALE = [(1, "pas du tout"), (2, "un peu"), (3, "oui"), (4, "tout à fait")]
+    helped = forms.TypedChoiceField(
+        label="L'accompagnement vous a-t-il aidé ?",
+        choices=SCALE,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    confident = forms.TypedChoiceField(
+        label="Vous sentez-vous plus à l'aise avec le numérique ?",
+        choices=SCALE,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    recommend = forms.TypedChoiceField(
+        label="Le conseilleriez-vous à un proche ?",
+        choices=[("yes", "oui"), ("no", "non")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )

@@ -1,0 +1,74 @@
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from accompaniments.enums import SessionKind, SessionStatus
+from accompaniments.models import Session
+from beneficiaries.selectors import orientations_waiting_count
+from vouchers.enums import UnitEventKind
+from vouchers.models import UnitEvent
+
+
+def workshops_upcoming(*, place) -> QuerySet[Session]:
+    """Collective workshops of a place still to come, for its public page."""
+    return Session.objects.filter(
+        place=place,
+        kind=SessionKind.COLLECTIVE,
+        status=SessionStatus.PLANNED,
+        starts_at__gte=timezone.now(),
+    ).select_related("program")
+
+
+def sessions_of(*, structure, days_back: int = 30) -> QuerySet[Session]:
+    since = timezone.now() - dt.timedelta(days=days_back)
+    return (
+        Session.objects.filter(structure=structure, starts_at__gte=since)
+        .select_related("place", "program", "mediator")
+        .annotate(participant_count=Count("participants"))
+    )
+
+
+@dataclass
+class Dashboard:
+    today_sessions: list
+    units_this_month: int
+    minutes_this_month: int
+    amount_due_cents: int
+    orientations_waiting: int
+
+
+def structure_dashboard(*, structure, now: dt.datetime | None = None) -> Dashboard:
+    now = timezone.localtime(now or timezone.now())
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = start_of_day.replace(day=1)
+    consumed = UnitEvent.objects.filter(
+        organisation=structure, kind=UnitEventKind.CONSUMED, at__gte=month_start
+    ).aggregate(units=Count("id"), minutes=Sum("minutes"), amount=Sum("amount_cents"))
+    today = list(
+        Session.objects.filter(
+            structure=structure,
+            starts_at__gte=start_of_day,
+            starts_at__lt=start_of_day + dt.timedelta(days=1),
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("place", "program")
+    )
+    return Dashboard(
+        today_sessions=today,
+        units_this_month=consumed["units"] or 0,
+        minutes_this_month=consumed["minutes"] or 0,
+        amount_due_cents=consumed["amount"] or 0,
+        orientations_waiting=orientations_waiting_count(structure=structure),
+    )
+
+
+def sessions_needing_reminder(*, now: dt.datetime | None = None) -> QuerySet[Session]:
+    now = now or timezone.now()
+    return Session.objects.filter(
+        status=SessionStatus.PLANNED,
+        reminder_sent_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + dt.timedelta(hours=48),
+    )

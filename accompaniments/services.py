@@ -1,0 +1,462 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accompaniments.enums import ConsumeOutcome as O
+from accompaniments.enums import ParticipantStatus, SessionKind, SessionStatus
+from accompaniments.exceptions import AccompanimentsError
+from accompaniments.models import Participant, SatisfactionSurvey, Session
+from beneficiaries.services import beneficiary_served_by
+from core.money import format_euros
+from core.services import audit_record, idempotent_call
+from programs.enums import AgreementStatus
+from programs.models import Agreement, Program
+from vouchers.codes import code_matches, serial_normalize
+from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
+from vouchers.models import Allowance, Unit, UnitEvent
+
+MAX_WRONG_CODES = 5
+BLOCK_MINUTES = 15
+
+
+def _local(program: Program, moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(ZoneInfo(program.time_zone))
+
+
+def agreement_active(*, program: Program, structure, on: dt.date) -> bool:
+    return Agreement.objects.filter(
+        program=program,
+        structure=structure,
+        status=AgreementStatus.ACTIVE,
+        starts_on__lte=on,
+        ends_on__gte=on,
+    ).exists()
+
+
+def _answer(outcome: str, message: str, **extra) -> dict:
+    return {"outcome": outcome, "ok": outcome in (O.CONSUMED, O.VALID), "message": message} | extra
+
+
+def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> dict:
+    attempts = unit.failed_attempts + 1
+    if attempts >= MAX_WRONG_CODES:
+        until = now + dt.timedelta(minutes=BLOCK_MINUTES)
+        Unit.objects.filter(pk=unit.pk).update(failed_attempts=0, blocked_until=until)
+        UnitEvent.objects.create(
+            unit=unit,
+            kind=UnitEventKind.BLOCKED,
+            actor=actor,
+            organisation=structure,
+            reason=f"{MAX_WRONG_CODES} codes faux",
+        )
+        return _answer(
+            O.BLOCKED,
+            f"Code faux. Après {MAX_WRONG_CODES} codes faux, ce chèque est bloqué "
+            f"{BLOCK_MINUTES} minutes ; l'opérateur est prévenu.",
+            serial=unit.serial,
+        )
+    Unit.objects.filter(pk=unit.pk).update(failed_attempts=F("failed_attempts") + 1)
+    UnitEvent.objects.create(
+        unit=unit, kind=UnitEventKind.WRONG_CODE, actor=actor, organisation=structure
+    )
+    return _answer(
+        O.WRONG_CODE,
+        f"Code faux. Vérifiez le code écrit sur le chèque ({MAX_WRONG_CODES - attempts} essai"
+        f"{'s' if MAX_WRONG_CODES - attempts > 1 else ''} avant blocage).",
+        serial=unit.serial,
+    )
+
+
+def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
+    now = timezone.now()
+    unit = (
+        Unit.objects.select_for_update(of=("self",))
+        .select_related("carnet", "program")
+        .filter(serial=serial)
+        .first()
+    )
+    if unit is None:
+        return _answer(O.UNKNOWN, "Aucun chèque ne porte ce numéro.", serial=serial)
+    if unit.blocked_until and unit.blocked_until > now:
+        until = timezone.localtime(unit.blocked_until)
+        return _answer(
+            O.BLOCKED,
+            f"Chèque bloqué après des codes faux : réessayez après {until:%H:%M}.",
+            serial=serial,
+        )
+    if not code_matches(serial=serial, code=code, stored_hash=unit.code_hash):
+        return _record_wrong_code(actor=actor, structure=structure, unit=unit, now=now)
+    program, carnet = unit.program, unit.carnet
+    today = _local(program, now).date()
+    if unit.state == UnitState.CONSUMED:
+        return _answer(
+            O.ALREADY_USED,
+            f"Déjà utilisé le {timezone.localtime(unit.consumed_at):%d/%m/%Y}.",
+            serial=serial,
+        )
+    if unit.state == UnitState.CANCELLED or carnet.status == CarnetStatus.OPPOSED:
+        return _answer(
+            O.CANCELLED,
+            "Ce chèque est annulé : le carnet a été déclaré perdu ou volé.",
+            serial=serial,
+        )
+    if unit.state == UnitState.EXPIRED or today > carnet.accepted_until:
+        return _answer(
+            O.EXPIRED,
+            f"Chèque expiré : il était valable jusqu'au {carnet.valid_until:%d/%m/%Y}.",
+            serial=serial,
+        )
+    if not agreement_active(program=program, structure=structure, on=today):
+        return _answer(
+            O.NOT_HERE,
+            f"Pas valable dans votre structure : aucune convention active pour {program.name}.",
+            serial=serial,
+        )
+    value = unit.value_cents
+    label = "1 heure" if program.is_hours else format_euros(value)
+    if test:
+        return _answer(
+            O.VALID,
+            f"Chèque valable : {label}, jusqu'au {carnet.valid_until:%d/%m/%Y}. Rien n'a été utilisé.",
+            serial=serial,
+            value_cents=value,
+        )
+    updated = Unit.objects.filter(pk=unit.pk, state=UnitState.ISSUED).update(
+        state=UnitState.CONSUMED,
+        consumed_at=now,
+        consumed_by=structure,
+        failed_attempts=0,
+        minutes_left=0,
+    )
+    if not updated:
+        return _answer(O.ALREADY_USED, "Déjà utilisé.", serial=serial)
+    if not Program.objects.filter(pk=program.pk, committed_cents__gte=value).update(
+        committed_cents=F("committed_cents") - value, consumed_cents=F("consumed_cents") + value
+    ):
+        raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
+    UnitEvent.objects.create(
+        unit=unit,
+        kind=UnitEventKind.CONSUMED,
+        actor=actor,
+        organisation=structure,
+        minutes=60 if program.is_hours else 0,
+        amount_cents=value,
+    )
+    beneficiary_served_by(beneficiary=carnet.beneficiary, structure=structure)
+    return _answer(O.CONSUMED, f"Chèque utilisé : {label}.", serial=serial, value_cents=value)
+
+
+def _hours(*, actor, structure, participant: Participant) -> dict:
+    session = Session.objects.select_related("program").get(pk=participant.session_id)
+    program = session.program
+    beneficiary = participant.beneficiary
+    if not program.is_hours:
+        return _answer(O.UNKNOWN, "Ce programme se paie en chèques : saisissez le chèque.")
+    when = _local(program, session.starts_at).date()
+    if not agreement_active(program=program, structure=structure, on=when):
+        return _answer(O.NOT_HERE, f"Aucune convention active pour {program.name} à cette date.")
+    if participant.status == ParticipantStatus.WAITING:
+        return _answer(
+            O.GROUP_FULL,
+            f"{beneficiary.first_name} est sur liste d'attente : l'atelier est complet.",
+        )
+    minutes = session.duration_minutes
+    allowance = (
+        Allowance.objects.select_for_update()
+        .filter(program=program, identity_key=beneficiary.identity_key, year=when.year)
+        .first()
+    )
+    if allowance is None:
+        return _answer(
+            O.NO_HOURS, f"{beneficiary.first_name} n'a pas de carnet pour {program.name}."
+        )
+    cap_minutes = (allowance.cap or 0) * 60
+    if allowance.cap is not None and allowance.minutes_consumed + minutes > cap_minutes:
+        used = allowance.minutes_consumed / 60
+        return _answer(
+            O.CAP_REACHED,
+            f"Plafond atteint : {used:g} h déjà utilisées sur {allowance.cap} h cette année.",
+        )
+    units = list(
+        Unit.objects.select_for_update(of=("self",))
+        .filter(
+            program=program,
+            state=UnitState.ISSUED,
+            carnet__beneficiary__identity_key=beneficiary.identity_key,
+            carnet__program_year=when.year,
+            carnet__status=CarnetStatus.ACTIVE,
+            carnet__accepted_until__gte=when,
+        )
+        .order_by("pk")
+    )
+    left = sum(unit.minutes_left for unit in units)
+    if left < minutes:
+        return _answer(
+            O.NO_HOURS,
+            f"Il ne reste que {left // 60} h {left % 60:02d} sur le carnet de {beneficiary.first_name}.",
+        )
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    consumed_here = session.participants.filter(consumed_minutes__gt=0).count()
+    if consumed_here >= session.capacity:
+        return _answer(O.GROUP_FULL, f"L'atelier compte déjà {session.capacity} participants.")
+    if not Participant.objects.filter(pk=participant.pk, consumed_minutes=0).update(
+        consumed_minutes=minutes, status=ParticipantStatus.PRESENT, waiting_position=None
+    ):
+        return _answer(O.ALREADY_USED, "Les heures de cette séance sont déjà décomptées.")
+    rate = (
+        program.hourly_rate_collective_cents
+        if session.kind == SessionKind.COLLECTIVE
+        else program.hourly_rate_individual_cents
+    )
+    now, remaining, released, amount, events = timezone.now(), minutes, 0, 0, []
+    for unit in units:
+        if not remaining:
+            break
+        before = unit.minutes_left
+        take = min(before, remaining)
+        after = before - take
+        changes = {"minutes_left": after}
+        if after == 0:
+            changes |= {"state": UnitState.CONSUMED, "consumed_at": now, "consumed_by": structure}
+        if not Unit.objects.filter(pk=unit.pk, state=UnitState.ISSUED, minutes_left=before).update(
+            **changes
+        ):
+            raise AccompanimentsError("Heures modifiées en même temps : recommencez.")
+        unit_release = unit.value_cents * before // 60 - unit.value_cents * after // 60
+        unit_amount = rate * take // 60
+        released += unit_release
+        amount += unit_amount
+        remaining -= take
+        events.append(
+            UnitEvent(
+                unit=unit,
+                kind=UnitEventKind.CONSUMED,
+                actor=actor,
+                organisation=structure,
+                minutes=take,
+                amount_cents=unit_amount,
+                data={"session": session.pk},
+            )
+        )
+    UnitEvent.objects.bulk_create(events)
+    cap_filter = {} if allowance.cap is None else {"minutes_consumed__lte": cap_minutes - minutes}
+    if not Allowance.objects.filter(pk=allowance.pk, **cap_filter).update(
+        minutes_consumed=F("minutes_consumed") + minutes
+    ):
+        raise AccompanimentsError("Plafond annuel atteint.")
+    if not Program.objects.filter(pk=program.pk, committed_cents__gte=released).update(
+        committed_cents=F("committed_cents") - released, consumed_cents=F("consumed_cents") + amount
+    ):
+        raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
+    beneficiary_served_by(beneficiary=beneficiary, structure=structure)
+    return _answer(
+        O.CONSUMED,
+        f"{minutes // 60} h {minutes % 60:02d} décomptées pour {beneficiary.first_name}.",
+        minutes=minutes,
+        amount_cents=amount,
+    )
+
+
+def unit_consume(
+    *,
+    actor,
+    structure,
+    idempotency_key: str = "",
+    serial: str = "",
+    code: str = "",
+    participant: Participant | None = None,
+    test: bool = False,
+) -> dict:
+    """The one way units are used. A voucher (serial and secret code) for money programs, or a
+    participant's session for hours programs. Holds DOMAIN.md invariants 1 to 4 and 7: rows
+    locked in a fixed order (allowance, units by primary key, session), state changed only by
+    conditional updates, an event per change, and a replayed idempotency key gets the first
+    answer. `test` checks a voucher without using it."""
+    if participant is not None:
+        return idempotent_call(
+            organisation_id=structure.pk,
+            scope="unit_consume",
+            key=idempotency_key or f"participant-{participant.pk}",
+            compute=lambda: _hours(actor=actor, structure=structure, participant=participant),
+        )
+    normalized = serial_normalize(serial)
+    if normalized is None:
+        return _answer(
+            O.UNKNOWN, "Numéro de chèque invalide : vérifiez chaque chiffre.", serial=serial
+        )
+    return idempotent_call(
+        organisation_id=structure.pk,
+        scope="unit_check" if test else "unit_consume",
+        key="" if test else idempotency_key,
+        compute=lambda: _voucher(
+            actor=actor, structure=structure, serial=normalized, code=code, test=test
+        ),
+    )
+
+
+# --- Sessions and workshops ---------------------------------------------------------------
+
+
+def session_create(
+    *,
+    actor,
+    structure,
+    place,
+    program: Program,
+    kind: str,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    mediator,
+    capacity: int = 1,
+    track=None,
+    themes=(),
+    title: str = "",
+) -> Session:
+    if place.structure_id != structure.pk:
+        raise AccompanimentsError("Ce lieu n'appartient pas à votre structure.")
+    if not agreement_active(
+        program=program, structure=structure, on=_local(program, starts_at).date()
+    ):
+        raise AccompanimentsError(f"Aucune convention active pour {program.name} à cette date.")
+    if not mediator.memberships.filter(organisation=structure, is_active=True).exists():
+        raise AccompanimentsError("Le médiateur doit faire partie de votre structure.")
+    if kind == SessionKind.INDIVIDUAL:
+        capacity = 1
+    elif capacity > program.max_group_size:
+        raise AccompanimentsError(
+            f"Un atelier de {program.name} accueille {program.max_group_size} personnes au plus."
+        )
+    session = Session.objects.create(
+        structure=structure,
+        place=place,
+        program=program,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        mediator=mediator,
+        track=track,
+        themes=list(themes),
+        max_group_size=program.max_group_size,
+        capacity=capacity,
+    )
+    audit_record(actor=actor, action="session.created", obj=session, organisation_id=structure.pk)
+    return session
+
+
+def participant_book(*, actor, session: Session, beneficiary, booked_by=None) -> Participant:
+    """A seat if one is left (conditional update on the session), else the waiting list."""
+    if session.status != SessionStatus.PLANNED:
+        raise AccompanimentsError("Cette séance n'accepte plus d'inscription.")
+    with transaction.atomic():
+        if Participant.objects.filter(session=session, beneficiary=beneficiary).exists():
+            raise AccompanimentsError(
+                f"{beneficiary.first_name} est déjà inscrit(e) à cette séance."
+            )
+        seated = Session.objects.filter(pk=session.pk, seats_taken__lt=F("capacity")).update(
+            seats_taken=F("seats_taken") + 1
+        )
+        if seated:
+            participant = Participant.objects.create(
+                session=session,
+                beneficiary=beneficiary,
+                status=ParticipantStatus.BOOKED,
+                booked_by=booked_by,
+            )
+        else:
+            if session.kind == SessionKind.INDIVIDUAL:
+                raise AccompanimentsError("Ce créneau individuel est déjà pris.")
+            last = (
+                Participant.objects.filter(
+                    session=session, status=ParticipantStatus.WAITING
+                ).aggregate(m=Max("waiting_position"))["m"]
+                or 0
+            )
+            participant = Participant.objects.create(
+                session=session,
+                beneficiary=beneficiary,
+                status=ParticipantStatus.WAITING,
+                waiting_position=last + 1,
+                booked_by=booked_by,
+            )
+        audit_record(
+            actor=actor,
+            action="session.booked",
+            obj=participant,
+            organisation_id=session.structure_id,
+            data={"status": participant.status},
+        )
+    return participant
+
+
+def participant_cancel(*, actor, participant: Participant) -> Participant | None:
+    """Frees the seat and gives it to the first person waiting. Returns who got the seat."""
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=participant.session_id)
+        if participant.consumed_minutes:
+            raise AccompanimentsError("Des heures ont déjà été décomptées pour cette personne.")
+        was_seated = participant.status != ParticipantStatus.WAITING
+        Participant.objects.filter(pk=participant.pk).delete()
+        promoted = None
+        if was_seated:
+            promoted = (
+                Participant.objects.filter(session=session, status=ParticipantStatus.WAITING)
+                .order_by("waiting_position")
+                .first()
+            )
+            if promoted:
+                Participant.objects.filter(pk=promoted.pk).update(
+                    status=ParticipantStatus.BOOKED, waiting_position=None
+                )
+            else:
+                Session.objects.filter(pk=session.pk, seats_taken__gt=0).update(
+                    seats_taken=F("seats_taken") - 1
+                )
+        audit_record(actor=actor, action="session.cancelled_booking", obj=session)
+    return promoted
+
+
+def session_add_anonymous(*, actor, session: Session, count: int) -> None:
+    """People who come without a carnet: counted, seated, consume nothing."""
+    if count <= 0:
+        raise AccompanimentsError("Indiquez un nombre positif.")
+    if not Session.objects.filter(pk=session.pk, seats_taken__lte=F("capacity") - count).update(
+        seats_taken=F("seats_taken") + count, anonymous_count=F("anonymous_count") + count
+    ):
+        raise AccompanimentsError(f"L'atelier est complet ({session.capacity} personnes au plus).")
+    audit_record(actor=actor, action="session.anonymous_added", obj=session, data={"count": count})
+
+
+def attendance_record(*, actor, structure, participant: Participant, status: str) -> dict:
+    """Present: the session's hours are deducted (hours programs). Excused or absent: nothing."""
+    if participant.session.structure_id != structure.pk:
+        raise AccompanimentsError("Cette séance n'est pas celle de votre structure.")
+    if status == ParticipantStatus.PRESENT:
+        if participant.session.program.is_hours:
+            return unit_consume(actor=actor, structure=structure, participant=participant)
+        Participant.objects.filter(pk=participant.pk).update(status=status)
+        return _answer(O.VALID, "Présence notée : saisissez son chèque pour l'utiliser.")
+    if status not in (ParticipantStatus.EXCUSED, ParticipantStatus.ABSENT):
+        raise AccompanimentsError("Présent, excusé ou absent.")
+    if participant.consumed_minutes:
+        raise AccompanimentsError(
+            "Les heures ont déjà été décomptées : la personne était présente."
+        )
+    Participant.objects.filter(pk=participant.pk).update(status=status)
+    return _answer(O.VALID, f"{participant.beneficiary.first_name} : {status}.")
+
+
+def survey_record(
+    *, beneficiary, program, helped: int, confident: int, recommend: bool
+) -> SatisfactionSurvey:
+    if not (1 <= helped <= 4 and 1 <= confident <= 4):
+        raise AccompanimentsError("Répondez de 1 à 4.")
+    survey, _ = SatisfactionSurvey.objects.update_or_create(
+        beneficiary=beneficiary,
+        program=program,
+        defaults={"helped": helped, "confident": confident, "recommend": recommend},
+    )
+    return survey

@@ -1,0 +1,15 @@
+from django import template
+
+from accompaniments.selectors import workshops_upcoming
+from accounts.perms import is_member_of_kind
+
+register = template.Library()
+
+
+@register.inclusion_tag("accompaniments/includes/upcoming_workshops.html", takes_context=True)
+def upcoming_workshops(context, place):
+    user = context["request"].user
+    return {
+        "workshops": list(workshops_upcoming(place=place)[:10]),
+        "can_book": is_member_of_kind(user, "prescriber"),
+    }

@@ -1,0 +1,117 @@
+import datetime as dt
+
+import pytest
+
+from accounts.enums import OrganisationKind as K
+from beneficiaries.enums import ConsentMethod
+from beneficiaries.services import beneficiary_create
+from places.models import Place
+from programs import services as program_services
+from programs.enums import FunderCategory, UnitKind
+from territories.models import Commune
+from tests.fixtures_programs import VALID_BIC, VALID_IBAN
+
+
+@pytest.fixture
+def prescriber(make_organisation):
+    return make_organisation(name="France Travail test", kinds=(K.PRESCRIBER,))
+
+
+@pytest.fixture
+def advisor(prescriber, make_member):
+    return make_member(prescriber)
+
+
+def _fund(program, funder, funder_user, prescriber, cents=10_000_000, units=1000):
+    program_services.commitment_add(
+        actor=funder_user,
+        program=program,
+        funder=funder,
+        category=FunderCategory.REGION,
+        amount_cents=cents,
+    )
+    program_services.quota_set(
+        actor=funder_user, program=program, prescriber=prescriber, units=units
+    )
+    program.refresh_from_db()
+    return program
+
+
+@pytest.fixture
+def hours_program(program, funder, funder_user, prescriber):
+    """Kap Konèk.t: hours, carnets of 10, 10 hours a year, workshops of 5."""
+    return _fund(program, funder, funder_user, prescriber)
+
+
+@pytest.fixture
+def money_program(make_program, funder, funder_user, prescriber):
+    """A Pass numérique: 10 EUR vouchers, carnets of 5 or 10, at least 5 per person."""
+    program = make_program(
+        name="Pass numérique test",
+        slug="pass-numerique-test",
+        unit_kind=UnitKind.MONEY,
+        unit_value_cents=1000,
+        carnet_sizes=[5, 10],
+        min_units_per_beneficiary=5,
+        yearly_cap_units=None,
+        time_zone="Europe/Paris",
+    )
+    return _fund(program, funder, funder_user, prescriber)
+
+
+@pytest.fixture
+def make_beneficiary(communes, prescriber, advisor):
+    counter = {"n": 0}
+
+    def make(first_name=None, last_name="Payet", organisation=None, **extra):
+        counter["n"] += 1
+        return beneficiary_create(
+            actor=advisor,
+            prescriber=organisation or prescriber,
+            first_name=first_name or f"Marie{counter['n']}",
+            last_name=last_name,
+            birth_date=dt.date(1950, 1, counter["n"]),
+            commune=Commune.objects.get(code="97410"),
+            consent_method=ConsentMethod.ORAL,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def beneficiary(make_beneficiary):
+    return make_beneficiary(first_name="Marie", phone="0692123456", email="marie@example.org")
+
+
+@pytest.fixture
+def make_agreement(funder_user, make_member):
+    """An active agreement between a program and a structure, through a call and its review."""
+
+    def make(program, structure):
+        call = program_services.call_create(
+            actor=funder_user,
+            program=program,
+            title=f"Appel {program.slug}",
+            text="Appel",
+            opens_on=dt.date(2026, 1, 1),
+            closes_on=dt.date(2030, 12, 31),
+            criteria=[{"label": "Ancrage", "max_points": 10}],
+        )
+        program_services.call_publish(actor=funder_user, call=call)
+        user = make_member(structure)
+        application = program_services.application_save(
+            actor=user,
+            call=call,
+            structure=structure,
+            rna=structure.rna,
+            places=list(Place.objects.filter(structure=structure)),
+            services=["Aide aux démarches administratives"],
+            weekly_opening_hours=30,
+            iban=VALID_IBAN,
+            bic=VALID_BIC,
+        )
+        program_services.application_submit(actor=user, application=application)
+        return program_services.application_accept(actor=funder_user, application=application)
+
+    return make

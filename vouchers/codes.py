@@ -1,0 +1,75 @@
+"""Unit serials (continuous series with a check digit) and secret codes (Crockford base32,
+40 bits, stored only as a keyed hash)."""
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from django.conf import settings
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8  # 8 characters x 5 bits = 40 bits
+_CODE_TRANSLATION = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_SERIAL = re.compile(r"^([A-Z0-9]{2,6})(\d{8})(\d)$")
+
+
+def luhn_digit(digits: str) -> str:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def serial_format(prefix: str, number: int) -> str:
+    digits = f"{number:08d}"
+    return f"{prefix}-{digits}-{luhn_digit(digits)}"
+
+
+def serial_normalize(text: str) -> str | None:
+    """The canonical serial, or None when it is malformed or its check digit is wrong."""
+    compact = re.sub(r"[\s\-.]", "", text or "").upper()
+    match = _SERIAL.match(compact)
+    if not match:
+        return None
+    prefix, digits, check = match.groups()
+    if luhn_digit(digits) != check:
+        return None
+    return f"{prefix}-{digits}-{check}"
+
+
+def code_generate() -> str:
+    value = secrets.randbits(5 * CODE_LENGTH)
+    chars = [CROCKFORD[(value >> (5 * i)) & 31] for i in range(CODE_LENGTH)]
+    return "".join(chars)
+
+
+def code_display(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def code_normalize(text: str) -> str:
+    return re.sub(r"[\s\-]", "", text or "").upper().translate(_CODE_TRANSLATION)
+
+
+def code_hash(*, serial: str, code: str) -> str:
+    key = settings.PASSNUM_CODE_HMAC_KEY.encode()
+    message = f"{serial}:{code_normalize(code)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def code_matches(*, serial: str, code: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(code_hash(serial=serial, code=code), stored_hash)
+
+
+def link_token_generate() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,2 @@
+class VouchersError(Exception):
+    """A rule of the vouchers app was broken; the message is for the person, in French."""

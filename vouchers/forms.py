@@ -1,0 +1,51 @@
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from vouchers.enums import Delivery
+
+
+class IssueForm(DsfrBaseForm):
+    program = forms.ModelChoiceField(label="Programme", queryset=None, empty_label=None)
+    units = forms.TypedChoiceField(label="Nombre d'unités", coerce=int)
+    track = forms.ModelChoiceField(label="Parcours", queryset=None, required=False)
+    delivery = forms.ChoiceField(
+        label="Comment la personne reçoit son carnet",
+        choices=Delivery.choices,
+        widget=forms.RadioSelect,
+        initial=Delivery.PAPER,
+    )
+
+    def __init__(self, *args, programs, units_choices, tracks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["units"].choices = [(n, str(n)) for n in units_choices]
+        self.fields["track"].queryset = tracks
+
+
+class OppositionForm(DsfrBaseForm):
+    reason = forms.CharField(
+        label="Pourquoi ?", max_length=300, help_text="Par exemple : carnet perdu, volé, abîmé."
+    )
+    delivery = forms.ChoiceField(
+        label="Le nouveau carnet est remis",
+        choices=Delivery.choices,
+        widget=forms.RadioSelect,
+        initial=Delivery.PAPER,
+    )
+
+
+class BalanceForm(DsfrBaseForm):
+    number = forms.CharField(
+        label="Numéro du carnet",
+        max_length=24,
+        help_text="Sur la couverture, par exemple KK26-C000012.",
+    )
+    code = forms.CharField(
+        label="Code du carnet", max_length=12, help_text="Sur la couverture, par exemple AB3D-7KQ2."
+    )
+
+
+class UnusedForm(DsfrBaseForm):
+    days = forms.IntegerField(
+        label="Carnets remis depuis au moins (jours)", min_value=1, initial=30
+    )

@@ -1,0 +1,134 @@
+"""Printable A4 carnets: a cover, then one detachable voucher per unit with its serial, its
+secret code and a QR code opening the structure's redemption page with the serial filled in."""
+
+import io
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+from reportlab.lib.colors import HexColor, black
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from core.money import format_euros
+from vouchers.codes import code_display
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 15 * mm
+VOUCHERS_PER_PAGE = 5
+VOUCHER_HEIGHT = (PAGE_HEIGHT - 2 * MARGIN) / VOUCHERS_PER_PAGE
+BLUE = HexColor("#000091")
+
+
+def redemption_url(serial: str) -> str:
+    return f"{settings.PASSNUM_SITE_URL}{reverse('accompaniments:redeem')}?serie={serial}"
+
+
+def balance_url(link_token: str) -> str:
+    return f"{settings.PASSNUM_SITE_URL}{reverse('vouchers:balance_link', args=[link_token])}"
+
+
+def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
+    # A fixed mask keeps generation fast; every mask is valid for readers.
+    matrix = segno.make_qr(data, error="m", mask=2, boost_error=False).matrix
+    count = len(matrix)
+    border = 2
+    module = size / (count + 2 * border)
+    path = canvas.beginPath()
+    for row_index, row in enumerate(matrix):
+        top = y + size - (row_index + border + 1) * module
+        column = 0
+        while column < count:
+            if row[column]:
+                start = column
+                while column < count and row[column]:
+                    column += 1
+                path.rect(x + (start + border) * module, top, (column - start) * module, module)
+            else:
+                column += 1
+    canvas.setFillColor(black)
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _value_label(carnet) -> str:
+    if carnet.program.is_hours:
+        return "1 heure d'accompagnement"
+    return f"Chèque de {format_euros(carnet.unit_value_cents)}"
+
+
+def _cover(canvas: Canvas, issued) -> None:
+    carnet = issued.carnet
+    program = carnet.program
+    top = PAGE_HEIGHT - MARGIN
+    canvas.setFillColor(BLUE)
+    canvas.setFont("Helvetica-Bold", 22)
+    canvas.drawString(MARGIN, top - 10 * mm, program.name)
+    canvas.setFillColor(black)
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(MARGIN, top - 18 * mm, f"Financé par {program.lead_funder.name}")
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(MARGIN, top - 35 * mm, f"Carnet de {carnet.beneficiary.first_name}")
+    canvas.setFont("Helvetica", 13)
+    lines = [
+        f"Carnet n° {carnet.number} — {carnet.units_count} × {_value_label(carnet).lower()}",
+        f"Valable du {carnet.issued_at:%d/%m/%Y} au {carnet.valid_until:%d/%m/%Y}"
+        f" (encore accepté jusqu'au {carnet.accepted_until:%d/%m/%Y}).",
+        f"Code pour voir ce qui reste sur votre carnet : {code_display(issued.access_code)}",
+        "Gardez ce carnet comme de l'argent : chaque chèque ne sert qu'une fois.",
+        "Donnez un chèque (avec son code) au lieu qui vous accompagne.",
+        "Carnet perdu ou volé ? Prévenez la personne qui vous l'a remis : il sera remplacé.",
+    ]
+    for index, line in enumerate(lines):
+        canvas.drawString(MARGIN, top - (48 + 9 * index) * mm, line)
+    _draw_qr(canvas, balance_url(issued.link_token), MARGIN, top - 145 * mm, 38 * mm)
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(MARGIN + 42 * mm, top - 125 * mm, "Scannez pour voir votre solde")
+    canvas.drawString(MARGIN + 42 * mm, top - 131 * mm, "et les lieux près de chez vous.")
+    canvas.showPage()
+
+
+def _voucher(canvas: Canvas, issued, index: int, serial: str, code: str) -> None:
+    carnet = issued.carnet
+    slot = index % VOUCHERS_PER_PAGE
+    bottom = PAGE_HEIGHT - MARGIN - (slot + 1) * VOUCHER_HEIGHT
+    canvas.setDash(4, 3)
+    canvas.setStrokeColor(black)
+    canvas.line(MARGIN, bottom, PAGE_WIDTH - MARGIN, bottom)
+    canvas.setDash()
+    qr_size = VOUCHER_HEIGHT - 10 * mm
+    _draw_qr(
+        canvas, redemption_url(serial), PAGE_WIDTH - MARGIN - qr_size, bottom + 5 * mm, qr_size
+    )
+    x, y = MARGIN, bottom + VOUCHER_HEIGHT - 10 * mm
+    canvas.setFillColor(BLUE)
+    canvas.setFont("Helvetica-Bold", 13)
+    canvas.drawString(x, y, f"{carnet.program.name} — {_value_label(carnet)}")
+    canvas.setFillColor(black)
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(
+        x, y - 6 * mm, f"Émis par {carnet.program.lead_funder.name} · carnet {carnet.number}"
+    )
+    canvas.drawString(x, y - 11 * mm, f"Valable jusqu'au {carnet.valid_until:%d/%m/%Y}")
+    canvas.setFont("Helvetica-Bold", 12)
+    canvas.drawString(x, y - 20 * mm, f"N° {serial}")
+    canvas.drawString(x, y - 27 * mm, f"Code secret : {code_display(code)}")
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(
+        x, y - 33 * mm, "Le lieu saisit le numéro et le code. Un chèque ne sert qu'une fois."
+    )
+    if slot == VOUCHERS_PER_PAGE - 1 or index == len(issued.codes) - 1:
+        canvas.showPage()
+
+
+def carnets_pdf(issued_carnets) -> bytes:
+    """One PDF for one or many carnets just issued (their codes are known only now)."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas.setTitle("Carnets")
+    for issued in issued_carnets:
+        _cover(canvas, issued)
+        for index, (serial, code) in enumerate(issued.codes):
+            _voucher(canvas, issued, index, serial, code)
+    canvas.save()
+    return buffer.getvalue()

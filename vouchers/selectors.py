@@ -1,0 +1,67 @@
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from vouchers.codes import code_matches, token_hash
+from vouchers.enums import CarnetStatus, UnitState
+from vouchers.models import Carnet, Unit
+
+
+def carnets_of(*, beneficiary) -> QuerySet[Carnet]:
+    return (
+        Carnet.objects.filter(beneficiary=beneficiary)
+        .select_related("program")
+        .annotate(units_left=Count("units", filter=Q(units__state=UnitState.ISSUED)))
+    )
+
+
+def carnet_by_link(*, token: str) -> Carnet | None:
+    return (
+        Carnet.objects.select_related("program", "beneficiary")
+        .filter(link_token_hash=token_hash(token))
+        .first()
+    )
+
+
+def carnet_by_number_and_code(*, number: str, code: str) -> Carnet | None:
+    carnet = (
+        Carnet.objects.select_related("program", "beneficiary")
+        .filter(number=number.strip().upper())
+        .first()
+    )
+    if carnet and code_matches(
+        serial=carnet.number, code=code, stored_hash=carnet.access_code_hash
+    ):
+        return carnet
+    return None
+
+
+def carnet_balance(*, carnet: Carnet) -> dict:
+    units = list(carnet.units.order_by("position").values_list("serial", "state"))
+    left = [serial for serial, state in units if state == UnitState.ISSUED]
+    return {
+        "units": units,
+        "left": len(left),
+        "left_value_cents": len(left) * carnet.unit_value_cents,
+        "usable": carnet.status == CarnetStatus.ACTIVE and bool(left),
+    }
+
+
+def carnets_unused(*, prescriber, days: int, now: dt.datetime | None = None) -> QuerySet[Carnet]:
+    """Carnets given at least `days` days ago of which nothing has been used yet."""
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    return (
+        Carnet.objects.filter(
+            prescriber=prescriber, status=CarnetStatus.ACTIVE, issued_at__lte=since
+        )
+        .exclude(units__state=UnitState.CONSUMED)
+        .select_related("beneficiary", "program")
+        .order_by("issued_at")
+    )
+
+
+def units_expiring(*, program, until: dt.date) -> QuerySet[Unit]:
+    return Unit.objects.filter(
+        program=program, state=UnitState.ISSUED, carnet__valid_until__lte=until
+    )

@@ -1,0 +1,398 @@
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation
+from beneficiaries.models import Beneficiary
+from core.services import audit_record
+from core.sms import send_sms
+from programs.enums import ValidityMode
+from programs.models import Program
+from programs.services import budget_release, budget_reserve
+from vouchers.codes import (
+    code_display,
+    code_generate,
+    code_hash,
+    link_token_generate,
+    serial_format,
+    token_hash,
+)
+from vouchers.enums import CarnetStatus, Delivery, UnitEventKind, UnitState
+from vouchers.exceptions import VouchersError
+from vouchers.models import Allowance, Carnet, SerialCounter, Unit, UnitEvent
+from vouchers.pdf import balance_url
+
+
+@dataclass
+class IssuedCarnet:
+    """A carnet just issued, with its secrets in clear: shown or sent once, then forgotten."""
+
+    carnet: Carnet
+    codes: list[tuple[str, str]] = field(default_factory=list)  # (serial, code)
+    access_code: str = ""
+    link_token: str = ""
+
+
+def program_today(program: Program, now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(ZoneInfo(program.time_zone)).date()
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def carnet_validity(program: Program, issued_on: dt.date) -> tuple[dt.date, dt.date]:
+    """(valid until, still accepted until)."""
+    if program.validity_mode == ValidityMode.MONTHS_AFTER_ISSUE:
+        valid_until = _add_months(issued_on, program.validity_months)
+    else:
+        valid_until = program.validity_end_on
+    return valid_until, valid_until + dt.timedelta(days=program.validity_tolerance_days)
+
+
+def _serial_prefix(program: Program) -> str:
+    words = re.findall(r"[A-Za-z]+|\d+", program.slug)
+    letters = "".join(w[0] for w in words if w.isalpha())[:3].upper() or "P"
+    digits = next((w[-2:] for w in reversed(words) if w.isdigit()), "")
+    base = (letters + digits)[:6]
+    prefix, suffix = base, 0
+    while SerialCounter.objects.filter(prefix=prefix).exists():
+        suffix += 1
+        prefix = f"{base[:5]}{suffix}" if suffix < 10 else f"{base[:4]}{suffix}"
+    return prefix
+
+
+def _reserve_numbers(program: Program, units: int) -> tuple[str, int, int]:
+    """(prefix, first unit number, carnet number), taken from the program's series."""
+    counter = SerialCounter.objects.filter(program=program).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                SerialCounter.objects.create(program=program, prefix=_serial_prefix(program))
+        except IntegrityError:
+            pass
+    counter = SerialCounter.objects.select_for_update().get(program=program)
+    SerialCounter.objects.filter(pk=counter.pk).update(
+        next_number=F("next_number") + units, next_carnet=F("next_carnet") + 1
+    )
+    return counter.prefix, counter.next_number, counter.next_carnet
+
+
+def _allowance_take(*, program: Program, beneficiary: Beneficiary, year: int, units: int) -> None:
+    allowance, _ = Allowance.objects.get_or_create(
+        program=program,
+        identity_key=beneficiary.identity_key,
+        year=year,
+        defaults={"cap": program.yearly_cap_units},
+    )
+    if allowance.units_issued == 0 and units < program.min_units_per_beneficiary:
+        raise VouchersError(
+            f"Au moins {program.min_units_per_beneficiary} unités par personne pour ce programme."
+        )
+    cap = program.yearly_cap_units
+    qs = Allowance.objects.filter(pk=allowance.pk)
+    if cap is not None:
+        qs = qs.filter(units_issued__lte=cap - units)
+    if not qs.update(units_issued=F("units_issued") + units):
+        raise VouchersError(
+            f"{beneficiary.first_name} a déjà reçu {allowance.units_issued} unités en {year} : "
+            f"le plafond est de {cap} par an."
+        )
+
+
+def _create_carnet(
+    *,
+    actor,
+    program: Program,
+    beneficiary: Beneficiary,
+    prescriber: Organisation,
+    units: int,
+    delivery: str,
+    track,
+    issued_at: dt.datetime,
+    valid_until: dt.date,
+    accepted_until: dt.date,
+    program_year: int,
+    replaces: Carnet | None = None,
+) -> IssuedCarnet:
+    prefix, first_number, carnet_number = _reserve_numbers(program, units)
+    link_token, access_code = link_token_generate(), code_generate()
+    carnet = Carnet.objects.create(
+        program=program,
+        beneficiary=beneficiary,
+        prescriber=prescriber,
+        track=track,
+        number=f"{prefix}-C{carnet_number:06d}",
+        units_count=units,
+        unit_value_cents=program.unit_cost_cents,
+        program_year=program_year,
+        issued_at=issued_at,
+        valid_until=valid_until,
+        accepted_until=accepted_until,
+        delivery=delivery,
+        link_token_hash=token_hash(link_token),
+        access_code_hash=code_hash(serial=f"{prefix}-C{carnet_number:06d}", code=access_code),
+        replaces=replaces,
+        issued_by=actor,
+    )
+    issued = IssuedCarnet(carnet=carnet, access_code=access_code, link_token=link_token)
+    unit_rows = []
+    for position in range(units):
+        serial = serial_format(prefix, first_number + position)
+        code = code_generate()
+        issued.codes.append((serial, code))
+        unit_rows.append(
+            Unit(
+                carnet=carnet,
+                program=program,
+                serial=serial,
+                position=position + 1,
+                code_hash=code_hash(serial=serial, code=code),
+                value_cents=program.unit_cost_cents,
+            )
+        )
+    Unit.objects.bulk_create(unit_rows)
+    created = Unit.objects.filter(carnet=carnet).order_by("position")
+    UnitEvent.objects.bulk_create(
+        UnitEvent(
+            unit=unit,
+            kind=UnitEventKind.ISSUED,
+            actor=actor,
+            organisation=prescriber,
+            data={"carnet": carnet.number} | ({"replaces": replaces.number} if replaces else {}),
+        )
+        for unit in created
+    )
+    return issued
+
+
+def carnet_issue(
+    *,
+    actor,
+    prescriber: Organisation,
+    beneficiary: Beneficiary,
+    program: Program,
+    units: int,
+    delivery: str,
+    track=None,
+) -> IssuedCarnet:
+    """Issues a carnet of `units` units in one transaction: program period, carnet size,
+    the beneficiary's minimum and yearly cap, the prescriber's quota, the program budget."""
+    if beneficiary.prescriber_id != prescriber.pk:
+        raise VouchersError("Cette personne n'est pas suivie par votre organisation.")
+    if program.carnet_sizes and units not in program.carnet_sizes:
+        sizes = " ou ".join(str(s) for s in program.carnet_sizes)
+        raise VouchersError(f"Un carnet de ce programme compte {sizes} unités.")
+    now = timezone.now()
+    today = program_today(program, now)
+    if not program.starts_on <= today <= program.ends_on:
+        raise VouchersError("Le programme n'est pas en cours : aucun carnet ne peut être remis.")
+    valid_until, accepted_until = carnet_validity(program, today)
+    with transaction.atomic():
+        budget_reserve(program=program, prescriber=prescriber, units=units)
+        _allowance_take(program=program, beneficiary=beneficiary, year=today.year, units=units)
+        issued = _create_carnet(
+            actor=actor,
+            program=program,
+            beneficiary=beneficiary,
+            prescriber=prescriber,
+            units=units,
+            delivery=delivery,
+            track=track,
+            issued_at=now,
+            valid_until=valid_until,
+            accepted_until=accepted_until,
+            program_year=today.year,
+        )
+        audit_record(
+            actor=actor,
+            action="carnet.issued",
+            obj=issued.carnet,
+            organisation_id=prescriber.pk,
+            data={"units": units, "program": program.pk},
+        )
+    return issued
+
+
+def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> IssuedCarnet:
+    """A lost or stolen carnet: its unused units are cancelled and reissued on a new carnet
+    with the same number of units and the same validity. Budget, quota and yearly allowance
+    are unchanged: the value moves from the old units to the new ones."""
+    if not reason.strip():
+        raise VouchersError("Indiquez pourquoi le carnet est mis en opposition (perdu, volé…).")
+    with transaction.atomic():
+        if not Carnet.objects.filter(pk=carnet.pk, status=CarnetStatus.ACTIVE).update(
+            status=CarnetStatus.OPPOSED
+        ):
+            raise VouchersError(
+                "Ce carnet n'est plus actif : il ne peut pas être mis en opposition."
+            )
+        remaining = list(
+            Unit.objects.select_for_update()
+            .filter(carnet=carnet, state=UnitState.ISSUED)
+            .order_by("pk")
+        )
+        if not remaining:
+            raise VouchersError("Ce carnet n'a plus d'unité disponible : rien à remplacer.")
+        cancelled = Unit.objects.filter(
+            pk__in=[u.pk for u in remaining], state=UnitState.ISSUED
+        ).update(state=UnitState.CANCELLED)
+        if cancelled != len(remaining):
+            raise VouchersError("Une unité vient d'être utilisée : recommencez.")
+        issued = _create_carnet(
+            actor=actor,
+            program=carnet.program,
+            beneficiary=carnet.beneficiary,
+            prescriber=carnet.prescriber,
+            units=len(remaining),
+            delivery=delivery,
+            track=carnet.track,
+            issued_at=timezone.now(),
+            valid_until=carnet.valid_until,
+            accepted_until=carnet.accepted_until,
+            program_year=carnet.program_year,
+            replaces=carnet,
+        )
+        events = []
+        for unit in remaining:
+            events.append(
+                UnitEvent(unit=unit, kind=UnitEventKind.CANCELLED, actor=actor, reason=reason[:300])
+            )
+            events.append(
+                UnitEvent(
+                    unit=unit,
+                    kind=UnitEventKind.REISSUED,
+                    actor=actor,
+                    data={"carnet": issued.carnet.number},
+                )
+            )
+        UnitEvent.objects.bulk_create(events)
+        audit_record(
+            actor=actor,
+            action="carnet.opposed",
+            obj=carnet,
+            organisation_id=carnet.prescriber_id,
+            data={"units": len(remaining), "new_carnet": issued.carnet.number},
+        )
+    return issued
+
+
+def units_expire(*, now: dt.datetime | None = None) -> int:
+    """Expires units still unused after their carnet's acceptance date, and gives their value
+    back to the program budget. Returns the number of units expired."""
+    now = now or timezone.now()
+    expired = 0
+    for program in Program.objects.all():
+        today = program_today(program, now)
+        carnets = Carnet.objects.filter(
+            program=program, accepted_until__lt=today, units__state=UnitState.ISSUED
+        ).distinct()
+        for carnet in carnets:
+            with transaction.atomic():
+                units = list(
+                    Unit.objects.select_for_update()
+                    .filter(carnet=carnet, state=UnitState.ISSUED)
+                    .order_by("pk")
+                )
+                count = Unit.objects.filter(
+                    pk__in=[u.pk for u in units], state=UnitState.ISSUED
+                ).update(state=UnitState.EXPIRED)
+                if count != len(units):
+                    raise VouchersError("Unités modifiées pendant l'expiration : relancez.")
+                value = sum(u.value_cents for u in units)
+                if value:
+                    budget_release(program=program, cents=value)
+                UnitEvent.objects.bulk_create(
+                    UnitEvent(unit=u, kind=UnitEventKind.EXPIRED, reason="fin de validité")
+                    for u in units
+                )
+                if carnet.status == CarnetStatus.ACTIVE:
+                    Carnet.objects.filter(pk=carnet.pk).update(status=CarnetStatus.EXPIRED)
+                expired += count
+    return expired
+
+
+def units_left_value(*, carnet: Carnet) -> int:
+    return (
+        Unit.objects.filter(carnet=carnet, state=UnitState.ISSUED).aggregate(v=Sum("value_cents"))[
+            "v"
+        ]
+        or 0
+    )
+
+
+def carnet_send(*, issued: IssuedCarnet) -> None:
+    """Digital carnet: the link, the access code and the voucher codes go to the person's phone
+    or mailbox, once the issuing transaction has committed. Nothing secret is kept."""
+    carnet = issued.carnet
+    beneficiary = carnet.beneficiary
+    codes = " ; ".join(f"{serial} code {code_display(code)}" for serial, code in issued.codes)
+    text = (
+        f"{carnet.program.name} : votre carnet {carnet.number} de {carnet.units_count} unités, "
+        f"valable jusqu'au {carnet.valid_until:%d/%m/%Y}. Solde et lieux : "
+        f"{balance_url(issued.link_token)} (code {code_display(issued.access_code)}). "
+        f"Vos chèques : {codes}"
+    )
+    if carnet.delivery == Delivery.SMS:
+        if not beneficiary.phone:
+            raise VouchersError("Aucun téléphone portable n'est enregistré pour cette personne.")
+        transaction.on_commit(lambda: send_sms(to=beneficiary.phone, text=text))
+    elif carnet.delivery == Delivery.EMAIL:
+        if not beneficiary.email:
+            raise VouchersError("Aucune adresse e-mail n'est enregistrée pour cette personne.")
+        transaction.on_commit(
+            lambda: send_mail(
+                f"Votre carnet {carnet.program.name}",
+                text.replace(" ; ", "\n"),
+                None,
+                [beneficiary.email],
+            )
+        )
+
+
+def expiry_warnings_send(*, now: dt.datetime | None = None, days: int = 30) -> int:
+    """J-30: tells each program's lead funder how many units will expire, once per carnet."""
+    now = now or timezone.now()
+    warned = 0
+    for program in Program.objects.all():
+        limit = program_today(program, now) + dt.timedelta(days=days)
+        carnets = Carnet.objects.filter(
+            program=program,
+            status=CarnetStatus.ACTIVE,
+            valid_until__lte=limit,
+            expiry_warned_at__isnull=True,
+            units__state=UnitState.ISSUED,
+        ).distinct()
+        pks = list(carnets.values_list("pk", flat=True))
+        if not pks:
+            continue
+        units = Unit.objects.filter(carnet__in=pks, state=UnitState.ISSUED)
+        value = units.aggregate(v=Sum("value_cents"))["v"] or 0
+        emails = list(
+            Membership.objects.filter(organisation=program.lead_funder, is_active=True).values_list(
+                "user__email", flat=True
+            )
+        )
+        Carnet.objects.filter(pk__in=pks).update(expiry_warned_at=now)
+        message = (
+            f"{units.count()} unités de {program.name} (valeur {value / 100:.2f} €), "
+            f"sur {len(pks)} carnets, arrivent en fin de validité d'ici au {limit:%d/%m/%Y}. "
+            "Les prescripteurs peuvent relancer les personnes concernées."
+        )
+        if emails:
+            transaction.on_commit(
+                lambda message=message, emails=emails, name=program.name: send_mail(
+                    f"[passnum] {name} : unités bientôt expirées", message, None, emails
+                )
+            )
+        warned += len(pks)
+    return warned

@@ -1,0 +1,282 @@
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+
+from accounts.enums import OrganisationKind
+from accounts.shortcuts import organisation_acting_as
+from beneficiaries.models import Beneficiary
+from beneficiaries.perms import can_manage_beneficiary
+from places.selectors import PlaceFilters, place_search
+from programs.exceptions import ProgramsError
+from programs.models import Program
+from vouchers import perms, selectors, services
+from vouchers.codes import code_display
+from vouchers.enums import Delivery
+from vouchers.exceptions import VouchersError
+from vouchers.forms import BalanceForm, IssueForm, OppositionForm, UnusedForm
+from vouchers.models import Carnet
+from vouchers.pdf import carnets_pdf
+
+BALANCE_MAX_FAILURES = 5
+BALANCE_LOCK_SECONDS = 15 * 60
+
+
+def _issued_page(request, issued_list, *, title: str):
+    pdf = (
+        carnets_pdf(issued_list)
+        if any(i.carnet.delivery == Delivery.PAPER for i in issued_list)
+        else b""
+    )
+    return render(
+        request,
+        "vouchers/issued.html",
+        {
+            "title": title,
+            "issued_list": [
+                {
+                    "carnet": issued.carnet,
+                    "access_code": code_display(issued.access_code),
+                    "codes": [(serial, code_display(code)) for serial, code in issued.codes],
+                }
+                for issued in issued_list
+            ],
+            "pdf_base64": base64.b64encode(pdf).decode() if pdf else "",
+        },
+    )
+
+
+def _issue(request, *, beneficiary, form):
+    data = form.cleaned_data
+    try:
+        issued = services.carnet_issue(
+            actor=request.user,
+            prescriber=beneficiary.prescriber,
+            beneficiary=beneficiary,
+            program=data["program"],
+            units=data["units"],
+            delivery=data["delivery"],
+            track=data["track"],
+        )
+        services.carnet_send(issued=issued)
+    except (VouchersError, ProgramsError) as error:
+        form.add_error(None, str(error))
+        return None
+    return issued
+
+
+@never_cache
+@login_required
+def carnet_issue(request, beneficiary_pk: int):
+    beneficiary = get_object_or_404(
+        Beneficiary.objects.select_related("prescriber"), pk=beneficiary_pk
+    )
+    if not can_manage_beneficiary(request.user, beneficiary):
+        raise PermissionDenied
+    programs = Program.objects.filter(quotas__prescriber=beneficiary.prescriber).order_by("name")
+    program = programs.filter(
+        pk=request.POST.get("program") or request.GET.get("programme")
+    ).first()
+    program = program or programs.first()
+    if program is None:
+        messages.error(request, "Votre organisation n'a de quota dans aucun programme.")
+        return redirect("beneficiaries:beneficiary_detail", pk=beneficiary.pk)
+    diagnostic = beneficiary.diagnostics.filter(program=program, kind="entry").first()
+    initial = {"program": program}
+    if diagnostic:
+        initial |= {"units": diagnostic.chosen_units, "track": diagnostic.chosen_track}
+    form = IssueForm(
+        request.POST or None,
+        initial=initial,
+        programs=programs,
+        units_choices=program.carnet_sizes or [program.min_units_per_beneficiary],
+        tracks=program.tracks.all(),
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            issued = _issue(request, beneficiary=beneficiary, form=form)
+        if issued:
+            return _issued_page(request, [issued], title=f"Carnet remis à {beneficiary}")
+    return render(
+        request,
+        "vouchers/issue_form.html",
+        {"form": form, "beneficiary": beneficiary, "program": program, "diagnostic": diagnostic},
+    )
+
+
+@never_cache
+@login_required
+def carnet_batch(request, organisation_pk: int):
+    organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.PRESCRIBER)
+    programs = Program.objects.filter(quotas__prescriber=organisation).order_by("name")
+    program = programs.filter(
+        pk=request.POST.get("program") or request.GET.get("programme")
+    ).first()
+    program = program or programs.first()
+    if program is None:
+        messages.error(request, "Votre organisation n'a de quota dans aucun programme.")
+        return redirect("accounts:organisation_home", pk=organisation.pk)
+    candidates = (
+        Beneficiary.objects.filter(prescriber=organisation, diagnostics__program=program)
+        .exclude(carnets__program=program)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+    errors = []
+    if request.method == "POST":
+        chosen = candidates.filter(pk__in=request.POST.getlist("beneficiaries"))
+        issued_list = []
+        for beneficiary in chosen:
+            diagnostic = beneficiary.diagnostics.filter(program=program, kind="entry").first()
+            try:
+                with transaction.atomic():
+                    issued_list.append(
+                        services.carnet_issue(
+                            actor=request.user,
+                            prescriber=organisation,
+                            beneficiary=beneficiary,
+                            program=program,
+                            units=diagnostic.chosen_units,
+                            delivery=Delivery.PAPER,
+                            track=diagnostic.chosen_track,
+                        )
+                    )
+            except (VouchersError, ProgramsError) as error:
+                errors.append(f"{beneficiary} : {error}")
+        if issued_list:
+            for error in errors:
+                messages.error(request, error)
+            return _issued_page(request, issued_list, title=f"{len(issued_list)} carnets remis")
+        if not errors:
+            errors.append("Cochez au moins une personne.")
+    return render(
+        request,
+        "vouchers/batch_form.html",
+        {
+            "organisation": organisation,
+            "programs": programs,
+            "program": program,
+            "candidates": candidates,
+            "errors": errors,
+        },
+    )
+
+
+def _carnet_for_manager(request, pk: int) -> Carnet:
+    carnet = get_object_or_404(
+        Carnet.objects.select_related("program", "beneficiary", "prescriber"), pk=pk
+    )
+    if not perms.can_manage_carnet(request.user, carnet):
+        raise PermissionDenied
+    return carnet
+
+
+@login_required
+def carnet_detail(request, pk: int):
+    carnet = _carnet_for_manager(request, pk)
+    return render(
+        request,
+        "vouchers/carnet_detail.html",
+        {
+            "carnet": carnet,
+            "units": carnet.units.prefetch_related("events").order_by("position"),
+            "balance": selectors.carnet_balance(carnet=carnet),
+        },
+    )
+
+
+@never_cache
+@login_required
+def carnet_opposition(request, pk: int):
+    carnet = _carnet_for_manager(request, pk)
+    form = OppositionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                issued = services.carnet_oppose(
+                    actor=request.user,
+                    carnet=carnet,
+                    reason=form.cleaned_data["reason"],
+                    delivery=form.cleaned_data["delivery"],
+                )
+                services.carnet_send(issued=issued)
+        except VouchersError as error:
+            form.add_error(None, str(error))
+        else:
+            return _issued_page(
+                request,
+                [issued],
+                title=f"Carnet {carnet.number} remplacé par {issued.carnet.number}",
+            )
+    return render(request, "vouchers/opposition_form.html", {"form": form, "carnet": carnet})
+
+
+@login_required
+def carnets_unused(request, organisation_pk: int):
+    organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.PRESCRIBER)
+    form = UnusedForm(request.GET or None)
+    days = form.cleaned_data["days"] if form.is_bound and form.is_valid() else 30
+    return render(
+        request,
+        "vouchers/unused.html",
+        {
+            "organisation": organisation,
+            "form": form if form.is_bound else UnusedForm(initial={"days": days}),
+            "days": days,
+            "carnets": selectors.carnets_unused(prescriber=organisation, days=days),
+        },
+    )
+
+
+def _balance_page(request, carnet: Carnet):
+    commune = carnet.beneficiary.commune
+    places = []
+    if commune.latitude is not None:
+        places = place_search(
+            latitude=commune.latitude,
+            longitude=commune.longitude,
+            radius_km=30,
+            filters=PlaceFilters(program_id=carnet.program_id),
+        )[:5]
+    return render(
+        request,
+        "vouchers/balance.html",
+        {"carnet": carnet, "balance": selectors.carnet_balance(carnet=carnet), "places": places},
+    )
+
+
+@never_cache
+def balance(request):
+    form = BalanceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["number"].strip().upper()
+        key = f"balance-failures:{number}"
+        if cache.get(key, 0) >= BALANCE_MAX_FAILURES:
+            form.add_error(None, "Trop d'essais : attendez 15 minutes avant de réessayer.")
+        else:
+            carnet = selectors.carnet_by_number_and_code(
+                number=number, code=form.cleaned_data["code"]
+            )
+            if carnet:
+                cache.delete(key)
+                return _balance_page(request, carnet)
+            cache.set(key, cache.get(key, 0) + 1, BALANCE_LOCK_SECONDS)
+            form.add_error(
+                None,
+                "Numéro de carnet ou code incorrect. Vérifiez les deux sur la couverture du carnet.",
+            )
+    return render(request, "vouchers/balance_form.html", {"form": form})
+
+
+@never_cache
+def balance_link(request, token: str):
+    carnet = selectors.carnet_by_link(token=token)
+    if carnet is None:
+        raise Http404
+    return _balance_page(request, carnet)
