@@ -1,6 +1,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -9,9 +10,11 @@ from accompaniments.enums import ConsumeOutcome as O
 from accompaniments.enums import ParticipantStatus, SessionKind, SessionStatus
 from accompaniments.exceptions import AccompanimentsError
 from accompaniments.models import Participant, SatisfactionSurvey, Session
+from accompaniments.selectors import sessions_needing_reminder
 from beneficiaries.services import beneficiary_served_by
 from core.money import format_euros
 from core.services import audit_record, idempotent_call
+from core.sms import send_sms
 from programs.enums import AgreementStatus
 from programs.models import Agreement, Program
 from vouchers.codes import code_matches, serial_normalize
@@ -460,3 +463,35 @@ def survey_record(
         defaults={"helped": helped, "confident": confident, "recommend": recommend},
     )
     return survey
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """48 hours before a session, each booked person gets a reminder by SMS or e-mail."""
+    sent = 0
+    for session in sessions_needing_reminder(now=now).select_related("place", "program"):
+        if not Session.objects.filter(pk=session.pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=timezone.now()
+        ):
+            continue
+        when = _local(session.program, session.starts_at)
+        text = (
+            f"Rappel : {session} le {when:%d/%m à %H:%M}, {session.place.nom}, "
+            f"{session.place.adresse}, {session.place.commune}. Pensez à votre carnet."
+        )
+        for participant in session.participants.filter(
+            status=ParticipantStatus.BOOKED
+        ).select_related("beneficiary"):
+            person = participant.beneficiary
+            if person.phone:
+                transaction.on_commit(lambda to=person.phone, text=text: send_sms(to=to, text=text))
+            elif person.email:
+                subject = f"Rappel : {session}"
+                transaction.on_commit(
+                    lambda to=person.email, text=text, subject=subject: send_mail(
+                        subject, text, None, [to]
+                    )
+                )
+            else:
+                continue
+            sent += 1
+    return sent

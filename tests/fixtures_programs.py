@@ -41,7 +41,16 @@ def make_program(communes, funder, funder_user):
             "hourly_rate_individual_cents": 3000,
             "hourly_rate_collective_cents": 1000,
         } | overrides
-        return services.program_create(actor=funder_user, lead_funder=funder, **fields)
+        tracks = fields.pop(
+            "tracks",
+            [
+                {"name": "Généraliste", "themes": "démarches, sécurité, communication"},
+                {"name": "Continuité territoriale", "themes": "aide au voyage"},
+            ],
+        )
+        return services.program_create(
+            actor=funder_user, lead_funder=funder, tracks=tracks, **fields
+        )
 
     return make
 

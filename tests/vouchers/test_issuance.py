@@ -370,3 +370,28 @@ def test_changing_the_recommendation_needs_a_reason(client, money_program, benef
         url, ANSWERS_BEGINNER | {"chosen_units": "5", "override_reason": "Ne peut venir que 5 fois"}
     )
     assert Diagnostic.objects.get().chosen_units == 5
+
+
+def test_the_daily_command_expires_units(
+    money_program, beneficiary, advisor, prescriber, time_machine
+):
+    import io
+
+    from django.core.management import call_command
+
+    time_machine.move_to(dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC))
+    services.carnet_issue(
+        actor=advisor,
+        prescriber=prescriber,
+        beneficiary=beneficiary,
+        program=money_program,
+        units=5,
+        delivery="paper",
+    )
+    time_machine.move_to(dt.datetime(2027, 2, 2, 10, tzinfo=dt.UTC))
+    out = io.StringIO()
+    call_command("vouchers_daily", stdout=out)
+    assert "Unités expirées : 5" in out.getvalue()
+    assert Unit.objects.filter(state=UnitState.ISSUED).count() == 5  # dry run by default
+    call_command("vouchers_daily", "--wet-run", stdout=io.StringIO())
+    assert Unit.objects.filter(state=UnitState.EXPIRED).count() == 5
