@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -25,6 +25,8 @@ from vouchers.models import Carnet
 from vouchers.pdf import carnets_pdf
 
 BALANCE_MAX_FAILURES = 5
+# Beyond this many carnets, the batch comes back as a PDF download rather than a page.
+BATCH_PAGE_MAX = 20
 BALANCE_LOCK_SECONDS = 15 * 60
 
 
@@ -152,6 +154,10 @@ def carnet_batch(request, organisation_pk: int):
         if issued_list:
             for error in errors:
                 messages.error(request, error)
+            if len(issued_list) > BATCH_PAGE_MAX:
+                response = HttpResponse(carnets_pdf(issued_list), content_type="application/pdf")
+                response["Content-Disposition"] = 'attachment; filename="carnets.pdf"'
+                return response
             return _issued_page(request, issued_list, title=f"{len(issued_list)} carnets remis")
         if not errors:
             errors.append("Cochez au moins une personne.")

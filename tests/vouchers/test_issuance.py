@@ -395,3 +395,50 @@ def test_the_daily_command_expires_units(
     assert Unit.objects.filter(state=UnitState.ISSUED).count() == 5  # dry run by default
     call_command("vouchers_daily", "--wet-run", stdout=io.StringIO())
     assert Unit.objects.filter(state=UnitState.EXPIRED).count() == 5
+
+
+def test_batch_issuance_gives_one_pdf(
+    client, money_program, make_beneficiary, advisor, prescriber, monkeypatch
+):
+    from beneficiaries.services import diagnostic_record
+
+    people = [make_beneficiary() for _ in range(3)]
+    answers = dict.fromkeys(
+        [
+            "device",
+            "smartphone",
+            "email",
+            "web_search",
+            "procedures",
+            "security",
+            "video_call",
+            "documents",
+            "payment",
+            "health",
+        ],
+        1,
+    )
+    for person in people:
+        diagnostic_record(
+            actor=advisor, beneficiary=person, program=money_program, kind="entry", answers=answers
+        )
+    client.force_login(advisor)
+    page = client.get(f"/carnets/lot/{prescriber.pk}/").content.decode()
+    assert all(p.first_name in page for p in people)
+    response = client.post(
+        f"/carnets/lot/{prescriber.pk}/",
+        {"program": money_program.pk, "beneficiaries": [people[0].pk, people[1].pk]},
+    )
+    content = response.content.decode()
+    assert "2 carnets remis" in content
+    assert (
+        len([t for t in qr_texts(pdf_from_issued_page(content)) if "valider" in t])
+        == 2 * Carnet.objects.first().units_count
+    )
+    monkeypatch.setattr("vouchers.views.BATCH_PAGE_MAX", 0)
+    response = client.post(
+        f"/carnets/lot/{prescriber.pk}/",
+        {"program": money_program.pk, "beneficiaries": [people[2].pk]},
+    )
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    assert Carnet.objects.count() == 3
