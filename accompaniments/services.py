@@ -75,13 +75,13 @@ def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> dic
 
 def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
     now = timezone.now()
-    unit = (
-        Unit.objects.select_for_update(of=("self",))
-        .select_related("carnet", "program")
-        .filter(serial=serial)
-        .first()
-    )
-    if unit is None:
+    try:
+        unit = (
+            Unit.objects.select_for_update(of=("self",))
+            .select_related("carnet", "program")
+            .get(serial=serial)
+        )
+    except Unit.DoesNotExist:
         return _answer(O.UNKNOWN, "Aucun chèque ne porte ce numéro.", serial=serial)
     if unit.blocked_until and unit.blocked_until > now:
         until = timezone.localtime(unit.blocked_until)
@@ -148,7 +148,7 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
         minutes=60 if program.is_hours else 0,
         amount_cents=value,
     )
-    beneficiary_served_by(beneficiary=carnet.beneficiary, structure=structure)
+    beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
     return _answer(O.CONSUMED, f"Chèque utilisé : {label}.", serial=serial, value_cents=value)
 
 
@@ -254,7 +254,7 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
         committed_cents=F("committed_cents") - released, consumed_cents=F("consumed_cents") + amount
     ):
         raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
-    beneficiary_served_by(beneficiary=beneficiary, structure=structure)
+    beneficiary_served_by(beneficiary_id=beneficiary.pk, structure=structure)
     return _answer(
         O.CONSUMED,
         f"{minutes // 60} h {minutes % 60:02d} décomptées pour {beneficiary.first_name}.",

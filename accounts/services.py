@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from accounts.enums import AuditAction, OrganisationKind, Role
 from accounts.exceptions import InvitationInvalid, LastAdminError
-from accounts.models import Invitation, Membership, Organisation, User
+from accounts.models import ApiKey, Invitation, Membership, Organisation, User
 from accounts.validators import clean_identifier
 from core.services import audit_record
 
@@ -262,3 +263,36 @@ def membership_set_active(*, actor: User, membership: Membership, is_active: boo
             organisation_id=membership.organisation_id,
         )
     return membership
+
+
+def api_key_create(*, actor, organisation: Organisation, name: str) -> tuple[ApiKey, str]:
+    """Returns the key record and the key itself, which is never stored nor shown again."""
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    key = f"pn_{prefix}_{secret}"
+    record = ApiKey.objects.create(
+        organisation=organisation,
+        name=name,
+        prefix=prefix,
+        key_hash=hashlib.sha256(key.encode()).hexdigest(),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor, action="accounts.api_key_created", obj=record, organisation_id=organisation.pk
+    )
+    return record, key
+
+
+def api_key_authenticate(*, key: str) -> ApiKey | None:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "pn":
+        return None
+    try:
+        record = ApiKey.objects.select_related("organisation").get(
+            prefix=parts[1], revoked_at__isnull=True
+        )
+    except ApiKey.DoesNotExist:
+        return None
+    if hmac.compare_digest(record.key_hash, hashlib.sha256(key.encode()).hexdigest()):
+        return record
+    return None

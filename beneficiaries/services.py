@@ -108,8 +108,12 @@ def beneficiary_create(
     return beneficiary
 
 
-def beneficiary_served_by(*, beneficiary: Beneficiary, structure: Organisation) -> None:
-    BeneficiaryStructure.objects.get_or_create(beneficiary=beneficiary, structure=structure)
+def beneficiary_served_by(*, beneficiary_id: int, structure: Organisation) -> None:
+    """The structure may now see the person's record."""
+    BeneficiaryStructure.objects.bulk_create(
+        [BeneficiaryStructure(beneficiary_id=beneficiary_id, structure=structure)],
+        ignore_conflicts=True,
+    )
 
 
 @dataclass(frozen=True)

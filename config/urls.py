@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.api import api
+
 urlpatterns = [
     path("", include("public.urls")),
     path("compte/", include("accounts.urls")),
@@ -10,6 +12,7 @@ urlpatterns = [
     path("beneficiaires/", include("beneficiaries.urls")),
     path("carnets/", include("vouchers.urls")),
     path("accompagnements/", include("accompaniments.urls")),
+    path("api/v1/", api.urls),
     path("admin-technique/", admin.site.urls),
 ]
 

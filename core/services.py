@@ -29,15 +29,8 @@ def audit_record(
 
 def idempotent_call(*, organisation_id: int, scope: str, key: str, compute) -> dict:
     """Runs `compute` (which returns a JSON-able dict) once per (organisation, scope, key):
-    a replayed key returns the first answer, even when the two requests race."""
-
-    def stored():
-        return IdempotencyRecord.objects.filter(
-            organisation_id=organisation_id, scope=scope, key=key
-        ).first()
-
-    if key and (record := stored()):
-        return record.response
+    a replayed key returns the first answer, even when the two requests race. The answer is
+    stored in the same transaction as the work; a replay's own work is rolled back."""
     try:
         with transaction.atomic():
             response = compute()
@@ -46,7 +39,13 @@ def idempotent_call(*, organisation_id: int, scope: str, key: str, compute) -> d
                     organisation_id=organisation_id, scope=scope, key=key, response=response
                 )
     except IntegrityError:
-        record = stored() if key else None
+        record = (
+            IdempotencyRecord.objects.filter(
+                organisation_id=organisation_id, scope=scope, key=key
+            ).first()
+            if key
+            else None
+        )
         if record is None:
             raise
         return record.response

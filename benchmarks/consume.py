@@ -1,0 +1,354 @@
+"""Consumption benchmark on PostgreSQL.
+
+Concurrent HTTP clients drive the consume endpoint (POST /api/v1/units/consume) served by
+gunicorn with 2 worker processes; then the same service transaction (unit_consume) runs
+directly against PostgreSQL from 2 processes, with no HTTP: the ceiling. Prints throughput,
+p50/p99 latency and the ratio. Last line: one JSON object with the figures and the targets.
+
+    python benchmarks/consume.py [--quick] [--clients 8]
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_SERVER = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
+PG_DATABASE = "passnum_bench_consume"
+TARGETS = {"http_consumptions_per_s_min": 200, "http_p99_ms_max": 100}
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def django_setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+
+
+def prepare(units_needed: int, out_path: str) -> None:
+    """Creates a funded program, a structure under agreement and carnets; writes the codes."""
+    django_setup()
+    from django.core.management import call_command
+
+    from accounts.services import (
+        api_key_create,
+        membership_create,
+        organisation_create,
+        user_create,
+    )
+    from beneficiaries.services import beneficiary_create
+    from places.models import Place
+    from places.services import places_import
+    from programs import services as p
+    from territories.models import Commune
+    from territories.services import communes_load
+    from vouchers.services import carnet_issue
+
+    call_command("migrate", verbosity=0)
+    communes_load(departements=["974"])
+    places_import(
+        content=(ROOT / "places/data/lieux-974-ultra-num-standard-v1.0.2.csv").read_bytes(),
+        source="u",
+    )
+    year = dt.date.today().year
+    funder = organisation_create(actor=None, name="Région", kinds=["funder"], rna="W974000001")
+    prescriber = organisation_create(
+        actor=None, name="CCAS", kinds=["prescriber"], rna="W974000002"
+    )
+    structure = organisation_create(
+        actor=None, name="Structure", kinds=["structure"], rna="W974000003"
+    )
+    Place.objects.filter(source_id="ultra-num-974-132").update(structure=structure)
+    user = user_create(email="bench@example.org", password="bench-password-2026")
+    membership_create(actor=None, user=user, organisation=prescriber, role="admin")
+    program = p.program_create(
+        actor=None,
+        lead_funder=funder,
+        name=f"Pass {year}",
+        slug=f"pass-{year}",
+        unit_kind="money",
+        unit_value_cents=1000,
+        starts_on=dt.date(year, 1, 1),
+        ends_on=dt.date(year, 12, 31),
+        carnet_sizes=[10],
+        validity_end_on=dt.date(year, 12, 31),
+    )
+    p.commitment_add(
+        actor=None, program=program, funder=funder, category="region", amount_cents=10**11
+    )
+    p.quota_set(actor=None, program=program, prescriber=prescriber, units=units_needed + 10)
+    call = p.call_create(
+        actor=None,
+        program=program,
+        title="Appel",
+        text="Appel",
+        opens_on=dt.date(year, 1, 1),
+        closes_on=dt.date(year + 1, 12, 31),
+        criteria=[{"label": "A", "max_points": 1}],
+    )
+    p.call_publish(actor=None, call=call)
+    application = p.application_save(
+        actor=None,
+        call=call,
+        structure=structure,
+        rna=structure.rna,
+        places=list(Place.objects.filter(structure=structure)),
+        services=["Aide aux démarches administratives"],
+        weekly_opening_hours=30,
+        iban="FR7630004000010001000000102",
+        bic="BNPAFRPP",
+    )
+    p.application_submit(actor=None, application=application)
+    p.application_accept(actor=None, application=application)
+    program.refresh_from_db()
+    commune = Commune.objects.get(code="97410")
+    codes = []
+    for index in range((units_needed + 9) // 10):
+        person = beneficiary_create(
+            actor=user,
+            prescriber=prescriber,
+            first_name=f"P{index}",
+            last_name="Bench",
+            birth_date=dt.date(1950, 1, 1) + dt.timedelta(days=index),
+            commune=commune,
+            consent_method="paper",
+        )
+        issued = carnet_issue(
+            actor=user,
+            prescriber=prescriber,
+            beneficiary=person,
+            program=program,
+            units=10,
+            delivery="paper",
+        )
+        codes += issued.codes
+    _record, key = api_key_create(actor=None, organisation=structure, name="bench")
+    Path(out_path).write_text(
+        json.dumps({"key": key, "structure": structure.pk, "codes": codes[:units_needed]})
+    )
+
+
+def direct(data_path: str, start: int, stop: int) -> None:
+    """The same service transaction, in-process, no HTTP."""
+    django_setup()
+    from accompaniments.services import unit_consume
+    from accounts.models import Organisation
+
+    data = json.loads(Path(data_path).read_text())
+    structure = Organisation.objects.get(pk=data["structure"])
+    ok = 0
+    started = time.perf_counter()
+    for index, (serial, code) in enumerate(data["codes"][start:stop]):
+        result = unit_consume(
+            actor=None,
+            structure=structure,
+            serial=serial,
+            code=code,
+            idempotency_key=f"d{start + index}",
+        )
+        ok += result["outcome"] == "consumed"
+    print(json.dumps({"seconds": time.perf_counter() - started, "ok": ok}))
+
+
+async def _post(reader, writer, port: int, key: str, index: int, serial: str, code: str) -> str:
+    """One HTTP/1.1 request on a kept-alive connection; a minimal client keeps the machine's
+    CPU for the server being measured."""
+    body = json.dumps({"serial": serial, "code": code}).encode()
+    writer.write(
+        (
+            f"POST /api/v1/units/consume HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Authorization: Bearer {key}\r\nIdempotency-Key: h{index}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+    )
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    return json.loads(await reader.readexactly(length))["outcome"]
+
+
+async def drive(port: int, key: str, codes, clients: int):
+    queue = asyncio.Queue()
+    for index, pair in enumerate(codes):
+        queue.put_nowait((index, pair))
+    latencies, outcomes = [], []
+
+    async def worker():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not queue.empty():
+            index, (serial, code) = queue.get_nowait()
+            started = time.perf_counter()
+            while True:
+                try:
+                    outcomes.append(await _post(reader, writer, port, key, index, serial, code))
+                    break
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    # The server closed a kept-alive connection: reconnect and resend; the
+                    # idempotency key makes the resend safe.
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            latencies.append((time.perf_counter() - started) * 1000)
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return time.perf_counter() - started, latencies, outcomes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--direct", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.prepare:
+        prepare(int(args.prepare[0]), args.prepare[1])
+        return
+    if args.direct:
+        direct(args.direct[0], int(args.direct[1]), int(args.direct[2]))
+        return
+
+    http_count = 400 if args.quick else 4000
+    direct_count = 400 if args.quick else 4000
+    folder = tempfile.mkdtemp()
+    data_path = f"{folder}/codes.json"
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"{PG_SERVER}/{PG_DATABASE}",
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        DEBUG="false",
+        CONN_MAX_AGE="600",
+        ALLOWED_HOSTS="127.0.0.1",
+        PYTHONPATH=str(ROOT),
+    )
+    pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+    pg_admin(f"CREATE DATABASE {PG_DATABASE}")
+    server = None
+    try:
+        subprocess.run(
+            [sys.executable, __file__, "--prepare", str(http_count + direct_count + 50), data_path],
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        data = json.loads(Path(data_path).read_text())
+        codes = data["codes"]
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "config.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        asyncio.run(drive(port, data["key"], codes[:50], 4))  # warm-up: connections, imports
+        elapsed, latencies, outcomes = asyncio.run(
+            drive(port, data["key"], codes[50 : 50 + http_count], args.clients)
+        )
+        server.terminate()
+        server.wait(10)
+        server = None
+        start = 50 + http_count
+        half = direct_count // 2
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--direct",
+                    data_path,
+                    str(start + i * half),
+                    str(start + (i + 1) * half),
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(2)
+        ]
+        direct_results = [json.loads(run.communicate()[0].strip().splitlines()[-1]) for run in runs]
+    finally:
+        if server:
+            server.terminate()
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    http_rate = len(latencies) / elapsed
+    direct_ok = sum(r["ok"] for r in direct_results)
+    direct_rate = direct_ok / max(r["seconds"] for r in direct_results)
+    figures = {
+        "benchmark": "consume",
+        "quick": args.quick,
+        "clients": args.clients,
+        "gunicorn_workers": 2,
+        "http_requests": len(latencies),
+        "http_consumed": outcomes.count("consumed"),
+        "http_consumptions_per_s": round(http_rate, 1),
+        "http_p50_ms": round(percentile(latencies, 0.5), 1),
+        "http_p99_ms": round(percentile(latencies, 0.99), 1),
+        "http_mean_ms": round(statistics.mean(latencies), 1),
+        "direct_processes": 2,
+        "direct_consumed": direct_ok,
+        "direct_consumptions_per_s": round(direct_rate, 1),
+        "http_to_direct_ratio": round(http_rate / direct_rate, 2),
+        "targets": TARGETS,
+    }
+    figures["targets_met"] = (
+        figures["http_consumptions_per_s"] >= TARGETS["http_consumptions_per_s_min"]
+        and figures["http_p99_ms"] <= TARGETS["http_p99_ms_max"]
+        and figures["http_consumed"] == figures["http_requests"]
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

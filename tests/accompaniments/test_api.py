@@ -1,0 +1,73 @@
+import pytest
+
+from accounts.services import api_key_create
+from vouchers.services import carnet_issue
+
+
+@pytest.fixture
+def setup(money_program, structure, make_agreement, beneficiary, advisor, prescriber):
+    make_agreement(money_program, structure)
+    issued = carnet_issue(
+        actor=advisor,
+        prescriber=prescriber,
+        beneficiary=beneficiary,
+        program=money_program,
+        units=5,
+        delivery="paper",
+    )
+    _record, key = api_key_create(actor=None, organisation=structure, name="scanner")
+    return issued, key
+
+
+def test_the_api_consumes_once_and_replays_the_first_answer(client, setup):
+    issued, key = setup
+    serial, code = issued.codes[0]
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "req-1"}
+    first = client.post(
+        "/api/v1/units/consume",
+        {"serial": serial, "code": code},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert first.status_code == 200 and first.json()["outcome"] == "consumed"
+    replay = client.post(
+        "/api/v1/units/consume",
+        {"serial": serial, "code": code},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert replay.status_code == 200 and replay.json() == first.json()
+    again = client.post(
+        "/api/v1/units/consume",
+        {"serial": serial, "code": code},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "req-2"},
+    )
+    assert again.status_code == 409 and again.json()["outcome"] == "already_used"
+
+
+def test_the_api_refuses_bad_keys_and_reports_refusals(client, setup):
+    issued, key = setup
+    serial, _code = issued.codes[1]
+    assert (
+        client.post(
+            "/api/v1/units/consume",
+            {"serial": serial, "code": "x"},
+            content_type="application/json",
+        ).status_code
+        == 401
+    )
+    bad = client.post(
+        "/api/v1/units/consume",
+        {"serial": serial, "code": "x"},
+        content_type="application/json",
+        headers={"Authorization": "Bearer pn_00000000_nope"},
+    )
+    assert bad.status_code == 401
+    wrong = client.post(
+        "/api/v1/units/consume",
+        {"serial": serial, "code": "AAAAAAAA", "test": True},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["outcome"] == "wrong_code"
