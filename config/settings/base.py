@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "vouchers",
     "accompaniments",
     "public",
+    "ninja",
     "api",
 ]
 

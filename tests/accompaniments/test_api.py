@@ -71,3 +71,9 @@ def test_the_api_refuses_bad_keys_and_reports_refusals(client, setup):
         headers={"Authorization": f"Bearer {key}"},
     )
     assert wrong.status_code == 422 and wrong.json()["outcome"] == "wrong_code"
+
+
+def test_the_api_documentation_is_served_from_the_platform(client, db):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "cdn." not in page and "/static/" in page
+    assert "/api/v1/units/consume" in client.get("/api/v1/openapi.json").json()["paths"]

@@ -10,7 +10,8 @@ def _counts():
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in ("accounts", "places", "programs", "beneficiaries", "core")
+        if model._meta.app_label
+        in ("accounts", "places", "programs", "beneficiaries", "vouchers", "accompaniments", "core")
     }
 
 
@@ -25,6 +26,7 @@ def test_load_demo_twice_changes_nothing(communes):
     assert first["places.Place"] == 158
     assert first["beneficiaries.Orientation"] == 2
     assert (first["programs.Program"], first["programs.Agreement"]) == (2, 5)
+    assert (first["vouchers.Carnet"], first["accompaniments.Session"]) == (5, 2)
     out = io.StringIO()
     call_command("load_demo", "--wet-run", stdout=out)
     assert _counts() == first

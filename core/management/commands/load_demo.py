@@ -12,6 +12,8 @@ DEMO_MODULES = [
     "places.demo",
     "programs.demo",
     "beneficiaries.demo",
+    "vouchers.demo",
+    "accompaniments.demo",
 ]
 
 
