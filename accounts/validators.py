@@ -2,22 +2,12 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from core.checksums import luhn_valid
+
 # La Poste's establishments share SIREN 356000000; their SIRET fails Luhn and instead has a
 # digit sum divisible by 5 (INSEE's documented exception).
 LA_POSTE_SIREN = "356000000"
 RNA_PATTERN = re.compile(r"W[0-9][0-9AB][0-9]{7}")
-
-
-def luhn_valid(number: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(number)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
 
 
 def siret_is_valid(value: str) -> bool:

@@ -8,27 +8,17 @@ import secrets
 
 from django.conf import settings
 
+from core.checksums import luhn_check_digit
+
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8  # 8 characters x 5 bits = 40 bits
 _CODE_TRANSLATION = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _SERIAL = re.compile(r"^([A-Z0-9]{2,6})(\d{8})(\d)$")
 
 
-def luhn_digit(digits: str) -> str:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
 def serial_format(prefix: str, number: int) -> str:
     digits = f"{number:08d}"
-    return f"{prefix}-{digits}-{luhn_digit(digits)}"
+    return f"{prefix}-{digits}-{luhn_check_digit(digits)}"
 
 
 def serial_normalize(text: str) -> str | None:
@@ -38,7 +28,7 @@ def serial_normalize(text: str) -> str | None:
     if not match:
         return None
     prefix, digits, check = match.groups()
-    if luhn_digit(digits) != check:
+    if luhn_check_digit(digits) != check:
         return None
     return f"{prefix}-{digits}-{check}"
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from accompaniments import services
 from accompaniments.exceptions import AccompanimentsError
 from accompaniments.models import Participant, Session
+from beneficiaries.enums import DEFAULT_SKILLS
 from beneficiaries.models import Diagnostic
 from core.sms import outbox
 from places.models import Place
@@ -16,18 +17,7 @@ from vouchers.models import Allowance, UnitEvent
 from vouchers.services import carnet_issue
 
 REUNION = ZoneInfo("Indian/Reunion")
-ALL_SKILLS = [
-    "device",
-    "smartphone",
-    "email",
-    "web_search",
-    "procedures",
-    "security",
-    "video_call",
-    "documents",
-    "payment",
-    "health",
-]
+ALL_SKILLS = [key for key, _label in DEFAULT_SKILLS]
 
 
 @pytest.fixture

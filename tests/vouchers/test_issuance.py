@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from beneficiaries.enums import DEFAULT_SKILLS
 from beneficiaries.models import Beneficiary, Diagnostic
 from core.sms import outbox
 from programs.exceptions import BudgetExceeded
@@ -20,21 +21,7 @@ from vouchers.exceptions import VouchersError
 from vouchers.models import Carnet, Unit
 from vouchers.pdf import balance_url, redemption_url
 
-ANSWERS_BEGINNER = {
-    f"skill_{k}": "0"
-    for k in (
-        "device",
-        "smartphone",
-        "email",
-        "web_search",
-        "procedures",
-        "security",
-        "video_call",
-        "documents",
-        "payment",
-        "health",
-    )
-}
+ANSWERS_BEGINNER = {f"skill_{key}": "0" for key, _label in DEFAULT_SKILLS}
 
 
 def test_register_diagnose_issue_print_and_see_the_balance(
@@ -403,21 +390,7 @@ def test_batch_issuance_gives_one_pdf(
     from beneficiaries.services import diagnostic_record
 
     people = [make_beneficiary() for _ in range(3)]
-    answers = dict.fromkeys(
-        [
-            "device",
-            "smartphone",
-            "email",
-            "web_search",
-            "procedures",
-            "security",
-            "video_call",
-            "documents",
-            "payment",
-            "health",
-        ],
-        1,
-    )
+    answers = dict.fromkeys((key for key, _label in DEFAULT_SKILLS), 1)
     for person in people:
         diagnostic_record(
             actor=advisor, beneficiary=person, program=money_program, kind="entry", answers=answers
