@@ -4,12 +4,12 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from beneficiaries.enums import (
-    DEFAULT_SKILLS,
     ConsentMethod,
     DiagnosticKind,
     PublicCategory,
     SkillAnswer,
 )
+from beneficiaries.services import diagnostic_skills
 from territories.forms import CommuneField
 
 
@@ -90,7 +90,8 @@ class DiagnosticForm(DsfrBaseForm):
 
     def __init__(self, *args, program, kind, **kwargs):
         super().__init__(*args, **kwargs)
-        for key, label in DEFAULT_SKILLS:
+        self.skills = diagnostic_skills(program)
+        for key, label in self.skills:
             self.fields[f"skill_{key}"] = forms.TypedChoiceField(
                 label=label,
                 choices=SkillAnswer.choices,
@@ -101,7 +102,7 @@ class DiagnosticForm(DsfrBaseForm):
         if kind == DiagnosticKind.EXIT:
             for name in ("chosen_units", "chosen_track", "override_reason"):
                 del self.fields[name]
-        self.order_fields([f"skill_{key}" for key, _ in DEFAULT_SKILLS])
+        self.order_fields([f"skill_{key}" for key, _ in self.skills])
 
     def answers(self) -> dict[str, int]:
-        return {key: self.cleaned_data[f"skill_{key}"] for key, _ in DEFAULT_SKILLS}
+        return {key: self.cleaned_data[f"skill_{key}"] for key, _ in self.skills}

@@ -125,6 +125,11 @@ class DiagnosticResult:
     recommended_track: object
 
 
+def diagnostic_skills(program) -> list[tuple[str, str]]:
+    """The program's own questions, or the ten everyday skills by default."""
+    return [tuple(item) for item in program.diagnostic_questions] or list(DEFAULT_SKILLS)
+
+
 def diagnostic_evaluate(*, program, answers: dict[str, int]) -> DiagnosticResult:
     """The program's rule: the fewer skills the person has, the more units (within the
     program's bounds); the first track is the default one."""
@@ -155,7 +160,7 @@ def diagnostic_record(
     chosen_track=None,
     override_reason: str = "",
 ) -> Diagnostic:
-    keys = {key for key, _label in DEFAULT_SKILLS}
+    keys = {key for key, _label in diagnostic_skills(program)}
     if set(answers) != keys or any(value not in (0, 1, 2) for value in answers.values()):
         raise BeneficiariesError("Répondez à chaque question du diagnostic.")
     result = diagnostic_evaluate(program=program, answers=answers)

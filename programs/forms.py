@@ -10,7 +10,7 @@ from places.enums import Service
 from programs.enums import AgreementStatus, AttachmentKind, FunderCategory
 from programs.models import Application, Call, Program
 from programs.validators import clean_bic, clean_iban
-from territories.models import Departement
+from territories.models import Commune, Departement
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENT_SIGNATURES = {
@@ -52,6 +52,18 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         decimal_places=2,
         initial=0,
         help_text="Pour les programmes en heures.",
+    )
+    communes_text = forms.CharField(
+        label="Communes en plus des départements",
+        required=False,
+        help_text="Codes INSEE séparés par des virgules, par exemple : 97415, 97407.",
+    )
+    diagnostic_text = forms.CharField(
+        label="Questions du diagnostic",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Une question par ligne. Vide : les dix questions par défaut "
+        "(smartphone, courriel, démarches en ligne, sécurité…).",
     )
     tracks_text = forms.CharField(
         label="Parcours",
@@ -111,6 +123,18 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
             raise forms.ValidationError("Indiquez au moins une taille de carnet, par exemple 10.")
         return sizes
 
+    def clean_communes_text(self):
+        codes = re.findall(r"[0-9][0-9AB][0-9]{3}", self.cleaned_data["communes_text"].upper())
+        communes = list(Commune.objects.filter(code__in=codes))
+        unknown = sorted(set(codes) - {c.code for c in communes})
+        if unknown:
+            raise forms.ValidationError(f"Codes INSEE inconnus : {', '.join(unknown)}.")
+        return communes
+
+    def clean_diagnostic_text(self):
+        lines = [line.strip() for line in self.cleaned_data["diagnostic_text"].splitlines()]
+        return [[f"q{index}", line] for index, line in enumerate(filter(None, lines), start=1)]
+
     def clean_tracks_text(self):
         tracks = []
         for line in self.cleaned_data["tracks_text"].splitlines():
@@ -122,6 +146,8 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
     def program_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "lead_funder"}
         data["carnet_sizes"] = self.cleaned_data["carnet_sizes_text"]
+        data["communes"] = self.cleaned_data["communes_text"]
+        data["diagnostic_questions"] = self.cleaned_data["diagnostic_text"]
         data["unit_value_cents"] = euros_to_cents(self.cleaned_data["unit_value_euros"])
         data["hourly_rate_individual_cents"] = euros_to_cents(
             self.cleaned_data["hourly_rate_individual_euros"]

@@ -85,6 +85,12 @@ class Program(models.Model):
     operator_fee_per_place_cents = models.PositiveIntegerField(
         "frais annuels de l'opérateur par lieu (centimes)", default=0
     )
+    diagnostic_questions = models.JSONField(
+        "questions du diagnostic",
+        default=list,
+        blank=True,
+        help_text="Liste de [clé, question] ; vide : les dix questions par défaut.",
+    )
     min_weekly_opening_hours = models.PositiveIntegerField(
         "ouverture hebdomadaire minimale d'un lieu (heures)", default=24
     )

@@ -25,6 +25,7 @@ class FundingShare:
     commitment: FundingCommitment
     callable_cents: int
     over_cap: bool
+    share_percent: float
 
 
 def funding_shares(*, program: Program) -> list[FundingShare]:
@@ -43,6 +44,7 @@ def funding_shares(*, program: Program) -> list[FundingShare]:
                 commitment.share_cap_bp is not None
                 and commitment.amount_cents * 10000
                 > commitment.share_cap_bp * program.funded_cents,
+                100 * commitment.amount_cents / program.funded_cents if program.funded_cents else 0,
             )
         )
     return shares

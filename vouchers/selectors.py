@@ -4,8 +4,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from vouchers.codes import code_matches, token_hash
-from vouchers.enums import CarnetStatus, UnitState
-from vouchers.models import Carnet, Unit
+from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
+from vouchers.models import Carnet, Unit, UnitEvent
 
 
 def carnets_of(*, beneficiary) -> QuerySet[Carnet]:
@@ -64,4 +64,14 @@ def carnets_unused(*, prescriber, days: int, now: dt.datetime | None = None) -> 
 def units_expiring(*, program, until: dt.date) -> QuerySet[Unit]:
     return Unit.objects.filter(
         program=program, state=UnitState.ISSUED, carnet__valid_until__lte=until
+    )
+
+
+def blocked_events(*, days: int = 30):
+    """Vouchers blocked after repeated wrong codes, most recent first, for the operator."""
+    since = timezone.now() - dt.timedelta(days=days)
+    return (
+        UnitEvent.objects.filter(kind=UnitEventKind.BLOCKED, at__gte=since)
+        .select_related("unit", "unit__program", "organisation")
+        .order_by("-at")
     )

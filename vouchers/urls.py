@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/", views.carnet_detail, name="carnet_detail"),
     path("<int:pk>/opposition/", views.carnet_opposition, name="carnet_opposition"),
     path("solde/", views.balance, name="balance"),
+    path("bloques/", views.units_blocked, name="units_blocked"),
     path("c/<str:token>/", views.balance_link, name="balance_link"),
 ]

@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts.enums import OrganisationKind
+from accounts.perms import is_member_of_kind
 from accounts.shortcuts import organisation_acting_as
 from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_manage_beneficiary
@@ -286,3 +288,14 @@ def balance_link(request, token: str):
     if carnet is None:
         raise Http404
     return _balance_page(request, carnet)
+
+
+@login_required
+def units_blocked(request):
+    if not is_member_of_kind(request.user, OrganisationKind.OPERATOR):
+        raise PermissionDenied
+    return render(
+        request,
+        "vouchers/blocked.html",
+        {"events": selectors.blocked_events(), "now": timezone.now()},
+    )

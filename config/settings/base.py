@@ -159,6 +159,8 @@ PASSNUM_SITE_URL = env("PASSNUM_SITE_URL", "http://127.0.0.1:8000")
 PASSNUM_INVITATION_DAYS = int(env("PASSNUM_INVITATION_DAYS", "7"))
 # Keyed hash of voucher codes; changing it makes every issued code unusable.
 PASSNUM_CODE_HMAC_KEY = env("PASSNUM_CODE_HMAC_KEY", SECRET_KEY + ":voucher-codes")
+# Largest share of the units actually used that a kind of funder may pay (basis points).
+PASSNUM_FUNDER_SHARE_CAPS_BP = {"state": int(env("PASSNUM_STATE_SHARE_CAP_BP", "5000"))}
 PASSNUM_SMS_BACKEND = env("PASSNUM_SMS_BACKEND", "core.sms.ConsoleSmsBackend")
 PASSNUM_MAP_TILE_URL = env("PASSNUM_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 PASSNUM_MAP_TILE_ATTRIBUTION = env(

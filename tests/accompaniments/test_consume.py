@@ -77,8 +77,9 @@ def test_messages_for_wrong_serial_other_structure_opposed_and_expired(
 
 
 def test_wrong_codes_block_the_voucher_for_15_minutes(
-    voucher_setup, agreed_money_structure, time_machine
+    client, voucher_setup, agreed_money_structure, time_machine, make_organisation, make_member
 ):
+    operator_user = make_member(make_organisation(kinds=("operator",)))
     time_machine.move_to(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC))
     serial, code = voucher_setup.codes[2]
     for _attempt in range(4):
@@ -97,6 +98,11 @@ def test_wrong_codes_block_the_voucher_for_15_minutes(
         == "blocked"
     )
     assert UnitEvent.objects.filter(kind="blocked").count() == 1
+    client.force_login(operator_user)
+    page = client.get("/carnets/bloques/").content.decode()
+    assert serial in page and "oui, jusqu" in page
+    client.force_login(make_member(agreed_money_structure))
+    assert client.get("/carnets/bloques/").status_code == 403
     time_machine.move_to(dt.datetime(2026, 11, 25, 9, 16, tzinfo=dt.UTC))
     assert (
         services.unit_consume(

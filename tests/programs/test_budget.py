@@ -154,3 +154,24 @@ def test_two_concurrent_issuances_beyond_the_quota_exactly_one_succeeds(
     program.refresh_from_db()
     assert program.committed_cents == 30_000
     assert PrescriberQuota.objects.get().units_issued == 10
+
+
+def test_the_state_gets_its_cap_by_default(program, funder, funder_user, make_organisation):
+    state = make_organisation(name="ANCT", kinds=(K.FUNDER,))
+    _fund(program, funder, funder_user, 100_000)
+    with pytest.raises(ProgramsError, match="dépasserait 50 %"):
+        services.commitment_add(
+            actor=funder_user,
+            program=program,
+            funder=state,
+            category=FunderCategory.STATE,
+            amount_cents=150_000,
+        )
+    commitment = services.commitment_add(
+        actor=funder_user,
+        program=program,
+        funder=state,
+        category=FunderCategory.STATE,
+        amount_cents=100_000,
+    )
+    assert commitment.share_cap_bp == 5000

@@ -28,6 +28,8 @@ def test_a_funder_creates_a_program_from_the_form(client, communes, funder, fund
         "operator_fee_per_place_cents": "7700",
         "min_weekly_opening_hours": "24",
         "tracks_text": "Généraliste : démarches, sécurité",
+        "communes_text": "47001, 47157",
+        "diagnostic_text": "Savez-vous allumer une tablette ?\nSavez-vous lire un courriel ?",
     }
     response = client.post("/programmes/nouveau/", data)
     program = Program.objects.get(slug="pass-test")
@@ -38,8 +40,18 @@ def test_a_funder_creates_a_program_from_the_form(client, communes, funder, fund
         5,
     )
     assert program.tracks.get().themes == "démarches, sécurité"
+    assert sorted(program.communes.values_list("code", flat=True)) == ["47001", "47157"]
     page = client.get("/programmes/pass-test/").content.decode()
-    assert "Carnets de 5 ou 10 unités" in page
+    assert "Carnets de 5 ou 10 unités" in page and "2 questions propres au programme" in page
+    from beneficiaries.forms import DiagnosticForm
+
+    form = DiagnosticForm(program=program, kind="entry")
+    assert [f.label for f in form if f.name.startswith("skill_")] == [
+        "Savez-vous allumer une tablette ?",
+        "Savez-vous lire un courriel ?",
+    ]
+    bad = client.post("/programmes/nouveau/", data | {"slug": "autre", "communes_text": "99999"})
+    assert "Codes INSEE inconnus : 99999." in bad.content.decode()
 
 
 def test_program_form_keeps_input_when_validity_is_missing(client, communes, funder, funder_user):
