@@ -87,6 +87,11 @@ class Participant(models.Model):
             models.UniqueConstraint(
                 fields=["session", "beneficiary"], name="participant_once_per_session"
             ),
+            models.UniqueConstraint(
+                fields=["session", "waiting_position"],
+                condition=Q(waiting_position__isnull=False),
+                name="participant_waiting_position_unique",
+            ),
             models.CheckConstraint(
                 condition=Q(status=ParticipantStatus.WAITING, waiting_position__isnull=False)
                 | (~Q(status=ParticipantStatus.WAITING) & Q(waiting_position__isnull=True)),

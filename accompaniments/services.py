@@ -372,6 +372,7 @@ def participant_book(*, actor, session: Session, beneficiary, booked_by=None) ->
         else:
             if session.kind == SessionKind.INDIVIDUAL:
                 raise AccompanimentsError("Ce créneau individuel est déjà pris.")
+            Session.objects.select_for_update().filter(pk=session.pk).first()  # queue in order
             last = (
                 Participant.objects.filter(
                     session=session, status=ParticipantStatus.WAITING
