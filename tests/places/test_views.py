@@ -142,3 +142,13 @@ def test_structure_sees_its_places_and_not_another_structures(
     client.force_login(make_member(mine))
     assert place.nom in client.get(f"/lieux/structure/{mine.pk}/").content.decode()
     assert client.get(f"/lieux/structure/{other.pk}/").status_code == 403
+
+
+def test_search_query_count_does_not_grow_with_results(
+    client, reunion_places, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(8):
+        small = client.get("/lieux/", {"commune_label": "97437", "radius": "5"})
+    with django_assert_max_num_queries(8):
+        large = client.get("/lieux/", {"commune_label": "97437", "radius": "100"})
+    assert small.context["count"] < large.context["count"] == 155

@@ -415,3 +415,18 @@ def test_batch_issuance_gives_one_pdf(
     )
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     assert Carnet.objects.count() == 3
+
+
+def test_list_pages_query_count_does_not_grow(
+    client, make_beneficiary, advisor, prescriber, django_assert_max_num_queries
+):
+    for _ in range(3):
+        make_beneficiary()
+    client.force_login(advisor)
+    url = f"/beneficiaires/organisations/{prescriber.pk}/personnes/"
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for _ in range(20):
+        make_beneficiary()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
