@@ -19,15 +19,8 @@ from accounts.forms import (
     OrganisationCreateForm,
 )
 from accounts.models import Invitation, Membership, Organisation
+from core.forms import add_errors
 from core.services import audit_record
-
-
-def _add_form_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -82,7 +75,7 @@ def members(request, pk: int):
                     role=form.cleaned_data["role"],
                 )
             except ValidationError as error:
-                _add_form_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -236,7 +229,7 @@ def organisation_create(request):
                     role=Role.ADMIN,
                 )
         except ValidationError as error:
-            _add_form_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
 from accounts.selectors import organisations_of
+from core.forms import add_errors
 from core.money import euros_to_cents
 from places.models import Place
 from programs import perms, selectors, services
@@ -25,16 +26,6 @@ from programs.forms import (
     ReviewForm,
 )
 from programs.models import Agreement, Application, Call, Program
-
-
-def _add_errors(form, error: ValidationError | ProgramsError) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(
-            None, error.messages[0] if isinstance(error, ValidationError) else str(error)
-        )
 
 
 def _program_for_manager(request, slug: str) -> Program:
@@ -70,7 +61,7 @@ def program_create(request):
                 **form.program_fields(),
             )
         except (ProgramsError, ValidationError) as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, f"Programme « {program.name} » créé.")
             return redirect("programs:program_detail", slug=program.slug)
@@ -114,7 +105,7 @@ def commitment_add(request, slug: str):
                 share_cap_bp=cap * 100 if cap else None,
             )
         except ProgramsError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Financement ajouté.")
             return redirect("programs:program_detail", slug=program.slug)
@@ -138,7 +129,7 @@ def quota_set(request, slug: str):
                 units=form.cleaned_data["units"],
             )
         except ProgramsError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Quota enregistré.")
             return redirect("programs:program_detail", slug=program.slug)
@@ -166,7 +157,7 @@ def call_create(request, slug: str):
                 criteria=data["criteria_text"],
             )
         except (ProgramsError, ValidationError) as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Appel créé en brouillon : relisez-le puis publiez-le.")
             return redirect("programs:call_detail", pk=call.pk)
@@ -263,7 +254,7 @@ def application_create(request, pk: int):
                 actor=request.user, call=call, structure=structure, **form.application_fields()
             )
         except (ProgramsError, ValidationError) as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, "Brouillon enregistré. Ajoutez vos pièces, puis déposez la candidature."
@@ -301,7 +292,7 @@ def application_edit(request, pk: int):
                 **form.application_fields(),
             )
         except (ProgramsError, ValidationError) as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Candidature enregistrée.")
             return redirect("programs:application_detail", pk=application.pk)

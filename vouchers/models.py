@@ -82,6 +82,8 @@ class Carnet(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    access_failed_attempts = models.PositiveIntegerField(default=0)
+    access_blocked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_at"]

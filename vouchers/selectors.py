@@ -3,7 +3,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from vouchers.codes import code_matches, token_hash
+from vouchers.codes import token_hash
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Carnet, Unit, UnitEvent
 
@@ -22,19 +22,6 @@ def carnet_by_link(*, token: str) -> Carnet | None:
         .filter(link_token_hash=token_hash(token))
         .first()
     )
-
-
-def carnet_by_number_and_code(*, number: str, code: str) -> Carnet | None:
-    carnet = (
-        Carnet.objects.select_related("program", "beneficiary")
-        .filter(number=number.strip().upper())
-        .first()
-    )
-    if carnet and code_matches(
-        serial=carnet.number, code=code, stored_hash=carnet.access_code_hash
-    ):
-        return carnet
-    return None
 
 
 def carnet_balance(*, carnet: Carnet) -> dict:

@@ -20,6 +20,7 @@ from vouchers.codes import (
     code_display,
     code_generate,
     code_hash,
+    code_matches,
     link_token_generate,
     serial_format,
     token_hash,
@@ -396,3 +397,37 @@ def expiry_warnings_send(*, now: dt.datetime | None = None, days: int = 30) -> i
             )
         warned += len(pks)
     return warned
+
+
+BALANCE_MAX_FAILURES = 5
+BALANCE_BLOCK_MINUTES = 15
+
+
+def carnet_open(*, number: str, code: str) -> Carnet:
+    """The beneficiary opens their carnet with its number and code. Five wrong codes block the
+    carnet's balance page for 15 minutes (counted in the database, whatever the server)."""
+    now = timezone.now()
+    carnet = (
+        Carnet.objects.select_related("program", "beneficiary")
+        .filter(number=number.strip().upper())
+        .first()
+    )
+    refusal = "Numéro de carnet ou code incorrect. Vérifiez les deux sur la couverture du carnet."
+    if carnet is None:
+        raise VouchersError(refusal)
+    if carnet.access_blocked_until and carnet.access_blocked_until > now:
+        raise VouchersError("Trop d'essais : attendez 15 minutes avant de réessayer.")
+    if code_matches(serial=carnet.number, code=code, stored_hash=carnet.access_code_hash):
+        if carnet.access_failed_attempts:
+            Carnet.objects.filter(pk=carnet.pk).update(access_failed_attempts=0)
+        return carnet
+    if carnet.access_failed_attempts + 1 >= BALANCE_MAX_FAILURES:
+        Carnet.objects.filter(pk=carnet.pk).update(
+            access_failed_attempts=0,
+            access_blocked_until=now + dt.timedelta(minutes=BALANCE_BLOCK_MINUTES),
+        )
+    else:
+        Carnet.objects.filter(pk=carnet.pk).update(
+            access_failed_attempts=F("access_failed_attempts") + 1
+        )
+    raise VouchersError(refusal)

@@ -2,7 +2,6 @@ import base64
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -263,22 +262,14 @@ def _balance_page(request, carnet: Carnet):
 def balance(request):
     form = BalanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        number = form.cleaned_data["number"].strip().upper()
-        key = f"balance-failures:{number}"
-        if cache.get(key, 0) >= BALANCE_MAX_FAILURES:
-            form.add_error(None, "Trop d'essais : attendez 15 minutes avant de réessayer.")
+        try:
+            carnet = services.carnet_open(
+                number=form.cleaned_data["number"], code=form.cleaned_data["code"]
+            )
+        except VouchersError as error:
+            form.add_error(None, str(error))
         else:
-            carnet = selectors.carnet_by_number_and_code(
-                number=number, code=form.cleaned_data["code"]
-            )
-            if carnet:
-                cache.delete(key)
-                return _balance_page(request, carnet)
-            cache.set(key, cache.get(key, 0) + 1, BALANCE_LOCK_SECONDS)
-            form.add_error(
-                None,
-                "Numéro de carnet ou code incorrect. Vérifiez les deux sur la couverture du carnet.",
-            )
+            return _balance_page(request, carnet)
     return render(request, "vouchers/balance_form.html", {"form": form})
 
 
