@@ -399,7 +399,11 @@ def participant_book(*, actor, session: Session, beneficiary, booked_by=None) ->
 def participant_cancel(*, actor, participant: Participant) -> Participant | None:
     """Frees the seat and gives it to the first person waiting. Returns who got the seat."""
     with transaction.atomic():
-        session = Session.objects.select_for_update().get(pk=participant.session_id)
+        session = (
+            Session.objects.select_for_update(of=("self",))
+            .select_related("place", "program")
+            .get(pk=participant.session_id)
+        )
         if participant.consumed_minutes:
             raise AccompanimentsError("Des heures ont déjà été décomptées pour cette personne.")
         was_seated = participant.status != ParticipantStatus.WAITING
@@ -414,6 +418,12 @@ def participant_cancel(*, actor, participant: Participant) -> Participant | None
             if promoted:
                 Participant.objects.filter(pk=promoted.pk).update(
                     status=ParticipantStatus.BOOKED, waiting_position=None
+                )
+                _notify_person(
+                    promoted.beneficiary,
+                    subject=f"Une place s'est libérée : {session}",
+                    text=f"Bonne nouvelle : une place s'est libérée pour {_session_line(session)}. "
+                    "Vous êtes inscrit(e).",
                 )
             else:
                 Session.objects.filter(pk=session.pk, seats_taken__gt=0).update(
@@ -466,6 +476,25 @@ def survey_record(
     return survey
 
 
+def _notify_person(person, *, subject: str, text: str) -> bool:
+    """SMS if the person gave a mobile number, else e-mail; after the transaction commits."""
+    if person.phone:
+        transaction.on_commit(lambda: send_sms(to=person.phone, text=text))
+    elif person.email:
+        transaction.on_commit(lambda: send_mail(subject, text, None, [person.email]))
+    else:
+        return False
+    return True
+
+
+def _session_line(session: Session) -> str:
+    when = _local(session.program, session.starts_at)
+    return (
+        f"{session} le {when:%d/%m à %H:%M}, {session.place.nom}, "
+        f"{session.place.adresse}, {session.place.commune}"
+    )
+
+
 def reminders_send(*, now: dt.datetime | None = None) -> int:
     """48 hours before a session, each booked person gets a reminder by SMS or e-mail."""
     sent = 0
@@ -474,25 +503,10 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
             reminder_sent_at=timezone.now()
         ):
             continue
-        when = _local(session.program, session.starts_at)
-        text = (
-            f"Rappel : {session} le {when:%d/%m à %H:%M}, {session.place.nom}, "
-            f"{session.place.adresse}, {session.place.commune}. Pensez à votre carnet."
-        )
-        for participant in session.participants.filter(
-            status=ParticipantStatus.BOOKED
-        ).select_related("beneficiary"):
-            person = participant.beneficiary
-            if person.phone:
-                transaction.on_commit(lambda to=person.phone, text=text: send_sms(to=to, text=text))
-            elif person.email:
-                subject = f"Rappel : {session}"
-                transaction.on_commit(
-                    lambda to=person.email, text=text, subject=subject: send_mail(
-                        subject, text, None, [to]
-                    )
-                )
-            else:
-                continue
-            sent += 1
+        text = f"Rappel : {_session_line(session)}. Pensez à votre carnet."
+        booked = session.participants.filter(status=ParticipantStatus.BOOKED)
+        for participant in booked.select_related("beneficiary"):
+            sent += _notify_person(
+                participant.beneficiary, subject=f"Rappel : {session}", text=text
+            )
     return sent

@@ -15,9 +15,17 @@ from territories.forms import CommuneField
 
 class OrientationForm(DsfrBaseForm):
     prescriber = forms.ModelChoiceField(label="Vous orientez pour", queryset=None, empty_label=None)
+    beneficiary = forms.ModelChoiceField(
+        label="Personne déjà suivie",
+        queryset=None,
+        required=False,
+        empty_label="aucune : j'écris son nom",
+        help_text="Facultatif : l'orientation s'ajoute alors à son historique.",
+    )
     person_name = forms.CharField(
         label="Nom de la personne",
         max_length=150,
+        required=False,
         help_text="Un prénom et un nom suffisent. Rien d'autre n'est demandé.",
     )
     need = forms.CharField(
@@ -27,12 +35,25 @@ class OrientationForm(DsfrBaseForm):
         help_text="Par exemple : créer une adresse e-mail, faire sa déclaration en ligne à la CAF.",
     )
 
-    def __init__(self, *args, prescribers, **kwargs):
+    def __init__(self, *args, prescribers, beneficiaries, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["prescriber"].queryset = prescribers
+        self.fields["beneficiary"].queryset = beneficiaries
+        self.fields["beneficiary"].label_from_instance = lambda b: f"{b.last_name} {b.first_name}"
         if prescribers.count() == 1:
             self.fields["prescriber"].widget = forms.HiddenInput()
             self.fields["prescriber"].initial = prescribers.first().pk
+
+    def clean(self):
+        data = super().clean()
+        beneficiary = data.get("beneficiary")
+        if beneficiary:
+            data["person_name"] = f"{beneficiary.first_name} {beneficiary.last_name}"
+        elif not data.get("person_name", "").strip() and "person_name" not in self.errors:
+            self.add_error(
+                "person_name", "Écrivez le nom de la personne, ou choisissez-la dans la liste."
+            )
+        return data
 
 
 class BeneficiaryForm(DsfrBaseForm):

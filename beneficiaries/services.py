@@ -20,10 +20,12 @@ from core.text import normalize_search
 
 
 def orientation_create(
-    *, actor, prescriber: Organisation, place, person_name: str, need: str
+    *, actor, prescriber: Organisation, place, person_name: str, need: str, beneficiary=None
 ) -> Orientation:
     if not prescriber.is_prescriber:
         raise BeneficiariesError("Seul un prescripteur peut orienter une personne.")
+    if beneficiary is not None and beneficiary.prescriber_id != prescriber.pk:
+        raise BeneficiariesError("Cette personne n'est pas suivie par votre organisation.")
     person_name, need = person_name.strip(), need.strip()
     if not person_name or not need:
         raise BeneficiariesError("Indiquez le nom de la personne et son besoin.")
@@ -31,6 +33,7 @@ def orientation_create(
         prescriber=prescriber,
         place=place,
         structure=place.structure,
+        beneficiary=beneficiary,
         person_name=person_name,
         need=need,
         created_by=actor,

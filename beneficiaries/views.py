@@ -38,7 +38,15 @@ def orientation_create(request, place_pk: int):
     prescribers = organisations_of(user=request.user, kind=OrganisationKind.PRESCRIBER)
     if not prescribers.exists():
         raise PermissionDenied
-    form = OrientationForm(request.POST or None, prescribers=prescribers)
+    beneficiaries = Beneficiary.objects.filter(prescriber__in=prescribers).order_by(
+        "last_name", "first_name"
+    )
+    form = OrientationForm(
+        request.POST or None,
+        prescribers=prescribers,
+        beneficiaries=beneficiaries,
+        initial={"beneficiary": request.GET.get("personne")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             orientation = services.orientation_create(
@@ -47,6 +55,7 @@ def orientation_create(request, place_pk: int):
                 place=place,
                 person_name=form.cleaned_data["person_name"],
                 need=form.cleaned_data["need"],
+                beneficiary=form.cleaned_data["beneficiary"],
             )
         except BeneficiariesError as error:
             form.add_error(None, str(error))

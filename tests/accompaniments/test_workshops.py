@@ -53,7 +53,7 @@ def _carnet(kk, beneficiary, advisor, prescriber, units=10):
 
 
 def test_a_sixth_participant_waits_and_a_workshop_above_5_is_refused(
-    kk, make_beneficiary, prescriber
+    kk, make_beneficiary, prescriber, django_capture_on_commit_callbacks
 ):
     with pytest.raises(AccompanimentsError, match="5 personnes au plus"):
         _workshop(kk, capacity=6)
@@ -75,7 +75,12 @@ def test_a_sixth_participant_waits_and_a_workshop_above_5_is_refused(
     with pytest.raises(IntegrityError), transaction.atomic():
         Session.objects.filter(pk=workshop.pk).update(capacity=6)
     first = Participant.objects.get(session=workshop, beneficiary=people[0])
-    promoted = services.participant_cancel(actor=None, participant=first)
+    outbox.clear()
+    people[5].phone = "0692000006"
+    people[5].save()
+    with django_capture_on_commit_callbacks(execute=True):
+        promoted = services.participant_cancel(actor=None, participant=first)
+    assert outbox[-1]["to"] == "0692000006" and "place s'est libérée" in outbox[-1]["text"]
     assert promoted.beneficiary == people[5]
     assert Participant.objects.get(pk=promoted.pk).status == "booked"
     workshop.refresh_from_db()

@@ -139,3 +139,31 @@ def test_orientation_to_a_place_off_the_platform_still_prints(client, setup):
     assert orientation.structure is None
     client.force_login(s["advisor"])
     assert client.get(f"/beneficiaires/orientations/{orientation.pk}/fiche.pdf").status_code == 200
+
+
+def test_an_orientation_can_name_a_person_already_followed(client, setup, make_beneficiary):
+    s = setup
+    person = make_beneficiary(organisation=s["prescriber"], first_name="Lucette")
+    client.force_login(s["advisor"])
+    form = client.get(
+        f"/beneficiaires/orienter/{s['place'].pk}/?personne={person.pk}"
+    ).content.decode()
+    assert f'<option value="{person.pk}" selected>' in form
+    client.post(
+        f"/beneficiaires/orienter/{s['place'].pk}/",
+        {
+            "prescriber": s["prescriber"].pk,
+            "beneficiary": person.pk,
+            "person_name": "",
+            "need": "Courriels",
+        },
+    )
+    orientation = Orientation.objects.get()
+    assert (orientation.beneficiary, orientation.person_name) == (person, "Lucette Payet")
+    timeline = client.get(f"/beneficiaires/personnes/{person.pk}/").content.decode()
+    assert f"Orientée vers {s['place'].nom}" in timeline
+    response = client.post(
+        f"/beneficiaires/orienter/{s['place'].pk}/",
+        {"prescriber": s["prescriber"].pk, "person_name": "", "need": "x"},
+    )
+    assert "Écrivez le nom de la personne" in response.content.decode()
