@@ -93,6 +93,13 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
     if not code_matches(serial=serial, code=code, stored_hash=unit.code_hash):
         return _record_wrong_code(actor=actor, structure=structure, unit=unit, now=now)
     program, carnet = unit.program, unit.carnet
+    if program.is_hours:
+        return _answer(
+            O.UNKNOWN,
+            "Ce carnet compte des heures : marquez la personne présente à sa séance, "
+            "ses heures se décomptent seules.",
+            serial=serial,
+        )
     today = _local(program, now).date()
     if unit.state == UnitState.CONSUMED:
         return _answer(
@@ -119,7 +126,7 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
             serial=serial,
         )
     value = unit.value_cents
-    label = "1 heure" if program.is_hours else format_euros(value)
+    label = format_euros(value)
     if test:
         return _answer(
             O.VALID,
@@ -145,11 +152,21 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
         kind=UnitEventKind.CONSUMED,
         actor=actor,
         organisation=structure,
-        minutes=60 if program.is_hours else 0,
         amount_cents=value,
     )
     beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
     return _answer(O.CONSUMED, f"Chèque utilisé : {label}.", serial=serial, value_cents=value)
+
+
+def _cap_refusal(allowance: Allowance, minutes: int) -> dict | None:
+    if allowance.cap is not None and allowance.minutes_consumed + minutes > allowance.cap * 60:
+        used = allowance.minutes_consumed / 60
+        return _answer(
+            O.CAP_REACHED,
+            f"Plafond atteint : {used:g} h déjà utilisées sur {allowance.cap} h "
+            f"pour l'année {allowance.year}.",
+        )
+    return None
 
 
 def _hours(*, actor, structure, participant: Participant) -> dict:
@@ -167,36 +184,50 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
             f"{beneficiary.first_name} est sur liste d'attente : l'atelier est complet.",
         )
     minutes = session.duration_minutes
-    allowance = (
-        Allowance.objects.select_for_update()
-        .filter(program=program, identity_key=beneficiary.identity_key, year=when.year)
-        .first()
+    usable = {
+        "program": program,
+        "state": UnitState.ISSUED,
+        "carnet__beneficiary__identity_key": beneficiary.identity_key,
+        "carnet__status": CarnetStatus.ACTIVE,
+        "carnet__issued_at__lte": session.starts_at,
+        "carnet__accepted_until__gte": when,
+    }
+    # Lock order: allowances (by year), units (by program year, then key), session, program.
+    years = sorted(
+        set(Unit.objects.filter(**usable).values_list("carnet__program_year", flat=True))
     )
-    if allowance is None:
-        return _answer(
-            O.NO_HOURS, f"{beneficiary.first_name} n'a pas de carnet pour {program.name}."
+    allowances = {
+        allowance.year: allowance
+        for allowance in Allowance.objects.select_for_update()
+        .filter(
+            program=program, identity_key=beneficiary.identity_key, year__in=years or [when.year]
         )
-    cap_minutes = (allowance.cap or 0) * 60
-    if allowance.cap is not None and allowance.minutes_consumed + minutes > cap_minutes:
-        used = allowance.minutes_consumed / 60
-        return _answer(
-            O.CAP_REACHED,
-            f"Plafond atteint : {used:g} h déjà utilisées sur {allowance.cap} h cette année.",
-        )
+        .order_by("year")
+    }
     units = list(
         Unit.objects.select_for_update(of=("self",))
-        .filter(
-            program=program,
-            state=UnitState.ISSUED,
-            carnet__beneficiary__identity_key=beneficiary.identity_key,
-            carnet__program_year=when.year,
-            carnet__status=CarnetStatus.ACTIVE,
-            carnet__accepted_until__gte=when,
-        )
-        .order_by("pk")
+        .filter(**usable)
+        .select_related("carnet")
+        .order_by("carnet__program_year", "pk")
     )
-    left = sum(unit.minutes_left for unit in units)
-    if left < minutes:
+    plan, remaining = [], minutes
+    for unit in units:
+        if not remaining:
+            break
+        take = min(unit.minutes_left, remaining)
+        plan.append((unit, take))
+        remaining -= take
+    per_year: dict[int, int] = {}
+    for unit, take in plan:
+        per_year[unit.carnet.program_year] = per_year.get(unit.carnet.program_year, 0) + take
+    for year, taken in per_year.items():
+        if refusal := _cap_refusal(allowances[year], taken):
+            return refusal
+    if remaining:
+        fallback = allowances.get(when.year)
+        if fallback and (refusal := _cap_refusal(fallback, minutes)):
+            return refusal
+        left = sum(unit.minutes_left for unit in units)
         return _answer(
             O.NO_HOURS,
             f"Il ne reste que {left // 60} h {left % 60:02d} sur le carnet de {beneficiary.first_name}.",
@@ -205,22 +236,20 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
     consumed_here = session.participants.filter(consumed_minutes__gt=0).count()
     if consumed_here >= session.capacity:
         return _answer(O.GROUP_FULL, f"L'atelier compte déjà {session.capacity} participants.")
-    if not Participant.objects.filter(pk=participant.pk, consumed_minutes=0).update(
-        consumed_minutes=minutes, status=ParticipantStatus.PRESENT, waiting_position=None
-    ):
+    if not Participant.objects.filter(
+        pk=participant.pk,
+        consumed_minutes=0,
+        status__in=[ParticipantStatus.BOOKED, ParticipantStatus.PRESENT],
+    ).update(consumed_minutes=minutes, status=ParticipantStatus.PRESENT):
         return _answer(O.ALREADY_USED, "Les heures de cette séance sont déjà décomptées.")
     rate = (
         program.hourly_rate_collective_cents
         if session.kind == SessionKind.COLLECTIVE
         else program.hourly_rate_individual_cents
     )
-    now, remaining, released, amount, events = timezone.now(), minutes, 0, 0, []
-    for unit in units:
-        if not remaining:
-            break
-        before = unit.minutes_left
-        take = min(before, remaining)
-        after = before - take
+    now, done, released, events = timezone.now(), 0, 0, []
+    for unit, take in plan:
+        before, after = unit.minutes_left, unit.minutes_left - take
         changes = {"minutes_left": after}
         if after == 0:
             changes |= {"state": UnitState.CONSUMED, "consumed_at": now, "consumed_by": structure}
@@ -228,11 +257,10 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
             **changes
         ):
             raise AccompanimentsError("Heures modifiées en même temps : recommencez.")
-        unit_release = unit.value_cents * before // 60 - unit.value_cents * after // 60
-        unit_amount = rate * take // 60
-        released += unit_release
-        amount += unit_amount
-        remaining -= take
+        released += unit.value_cents * before // 60 - unit.value_cents * after // 60
+        # Amounts telescope so that the session is paid rate * minutes // 60, rounded once.
+        unit_amount = rate * (done + take) // 60 - rate * done // 60
+        done += take
         events.append(
             UnitEvent(
                 unit=unit,
@@ -245,11 +273,16 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
             )
         )
     UnitEvent.objects.bulk_create(events)
-    cap_filter = {} if allowance.cap is None else {"minutes_consumed__lte": cap_minutes - minutes}
-    if not Allowance.objects.filter(pk=allowance.pk, **cap_filter).update(
-        minutes_consumed=F("minutes_consumed") + minutes
-    ):
-        raise AccompanimentsError("Plafond annuel atteint.")
+    for year, taken in per_year.items():
+        allowance = allowances[year]
+        cap_filter = (
+            {} if allowance.cap is None else {"minutes_consumed__lte": allowance.cap * 60 - taken}
+        )
+        if not Allowance.objects.filter(pk=allowance.pk, **cap_filter).update(
+            minutes_consumed=F("minutes_consumed") + taken
+        ):
+            raise AccompanimentsError("Plafond annuel atteint.")
+    amount = rate * minutes // 60
     if not Program.objects.filter(pk=program.pk, committed_cents__gte=released).update(
         committed_cents=F("committed_cents") - released, consumed_cents=F("consumed_cents") + amount
     ):
@@ -261,6 +294,12 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
         minutes=minutes,
         amount_cents=amount,
     )
+
+
+def _is_final(answer: dict) -> bool:
+    """Only a use is remembered under its key; a refusal (wrong code, expired…) is not, so
+    the same key can be tried again once the mistake is fixed."""
+    return answer["outcome"] == O.CONSUMED
 
 
 def unit_consume(
@@ -279,11 +318,13 @@ def unit_consume(
     conditional updates, an event per change, and a replayed idempotency key gets the first
     answer. `test` checks a voucher without using it."""
     if participant is not None:
+        # The participant row itself makes a session's hours counted once.
         return idempotent_call(
             organisation_id=structure.pk,
             scope="unit_consume",
-            key=idempotency_key or f"participant-{participant.pk}",
+            key=idempotency_key,
             compute=lambda: _hours(actor=actor, structure=structure, participant=participant),
+            keep=_is_final,
         )
     normalized = serial_normalize(serial)
     if normalized is None:
@@ -297,6 +338,7 @@ def unit_consume(
         compute=lambda: _voucher(
             actor=actor, structure=structure, serial=normalized, code=code, test=test
         ),
+        keep=_is_final,
     )
 
 
@@ -404,14 +446,16 @@ def participant_cancel(*, actor, participant: Participant) -> Participant | None
             .select_related("place", "program")
             .get(pk=participant.session_id)
         )
-        if participant.consumed_minutes:
+        current = Participant.objects.filter(pk=participant.pk).first()
+        if current is None:
+            raise AccompanimentsError("Cette inscription a déjà été annulée.")
+        if not Participant.objects.filter(pk=current.pk, consumed_minutes=0).delete()[0]:
             raise AccompanimentsError("Des heures ont déjà été décomptées pour cette personne.")
-        was_seated = participant.status != ParticipantStatus.WAITING
-        Participant.objects.filter(pk=participant.pk).delete()
         promoted = None
-        if was_seated:
+        if current.status != ParticipantStatus.WAITING:
             promoted = (
                 Participant.objects.filter(session=session, status=ParticipantStatus.WAITING)
+                .select_related("beneficiary")
                 .order_by("waiting_position")
                 .first()
             )

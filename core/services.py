@@ -27,25 +27,29 @@ def audit_record(
     )
 
 
-def idempotent_call(*, organisation_id: int, scope: str, key: str, compute) -> dict:
+def idempotent_call(*, organisation_id: int, scope: str, key: str, compute, keep=None) -> dict:
     """Runs `compute` (which returns a JSON-able dict) once per (organisation, scope, key):
-    a replayed key returns the first answer, even when the two requests race. The answer is
-    stored in the same transaction as the work; a replay's own work is rolled back."""
+    a replayed key returns the first answer kept, even when the two requests race. The answer
+    is stored in the same transaction as the work; a replay's own work is rolled back.
+    `keep(answer)` says whether an answer is kept for replays (default: all)."""
+
+    def stored():
+        return IdempotencyRecord.objects.filter(
+            organisation_id=organisation_id, scope=scope, key=key
+        ).first()
+
     try:
         with transaction.atomic():
             response = compute()
-            if key:
+            if key and (keep is None or keep(response)):
                 IdempotencyRecord.objects.create(
                     organisation_id=organisation_id, scope=scope, key=key, response=response
                 )
+            elif key and (record := stored()):
+                transaction.set_rollback(True)
+                return record.response
     except IntegrityError:
-        record = (
-            IdempotencyRecord.objects.filter(
-                organisation_id=organisation_id, scope=scope, key=key
-            ).first()
-            if key
-            else None
-        )
+        record = stored() if key else None
         if record is None:
             raise
         return record.response

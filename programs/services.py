@@ -82,8 +82,9 @@ def commitment_add(
     its share of the whole budget, since at best every funded unit gets used."""
     if amount_cents <= 0:
         raise ProgramsError("Le montant doit être positif.")
-    if share_cap_bp is None:
-        share_cap_bp = settings.PASSNUM_FUNDER_SHARE_CAPS_BP.get(category)
+    ceiling = settings.PASSNUM_FUNDER_SHARE_CAPS_BP.get(category)
+    if ceiling is not None:
+        share_cap_bp = ceiling if share_cap_bp is None else min(share_cap_bp, ceiling)
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
         if FundingCommitment.objects.filter(program=program, funder=funder).exists():

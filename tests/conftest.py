@@ -1,4 +1,7 @@
+import datetime as dt
+
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -9,6 +12,21 @@ from territories.services import communes_load
 TEST_PASSWORD = "mot-de-passe-de-test-2026"
 
 pytest_plugins = ["tests.fixtures_programs", "tests.fixtures_vouchers"]
+
+
+# The tests' programs run through 2026: every test but the browser ones starts on this day
+# (the clock then runs), so the suite gives the same results whenever it runs. Browser tests
+# keep the real clock, since Chromium checks cookie expiry against it.
+TEST_TODAY = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today(request):
+    if "browser" in request.node.path.parts:
+        yield
+        return
+    with time_machine.travel(TEST_TODAY, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

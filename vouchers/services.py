@@ -1,5 +1,6 @@
 import calendar
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from beneficiaries.models import Beneficiary
 from core.services import audit_record
 from core.sms import send_sms
 from programs.enums import ValidityMode
+from programs.exceptions import ProgramsError
 from programs.models import Program
 from programs.services import budget_release, budget_reserve
 from vouchers.codes import (
@@ -29,6 +31,8 @@ from vouchers.enums import CarnetStatus, Delivery, UnitEventKind, UnitState
 from vouchers.exceptions import VouchersError
 from vouchers.models import Allowance, Carnet, SerialCounter, Unit, UnitEvent
 from vouchers.pdf import balance_url
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -99,7 +103,7 @@ def _allowance_take(*, program: Program, beneficiary: Beneficiary, year: int, un
         raise VouchersError(
             f"Au moins {program.min_units_per_beneficiary} unités par personne pour ce programme."
         )
-    cap = program.yearly_cap_units
+    cap = allowance.cap
     qs = Allowance.objects.filter(pk=allowance.pk)
     if cap is not None:
         qs = qs.filter(units_issued__lte=cap - units)
@@ -124,6 +128,7 @@ def _create_carnet(
     accepted_until: dt.date,
     program_year: int,
     replaces: Carnet | None = None,
+    replaced_units: list[Unit] | None = None,
 ) -> IssuedCarnet:
     prefix, first_number, carnet_number = _reserve_numbers(program, units)
     link_token, access_code = link_token_generate(), code_generate()
@@ -151,6 +156,7 @@ def _create_carnet(
         serial = serial_format(prefix, first_number + position)
         code = code_generate()
         issued.codes.append((serial, code))
+        old = replaced_units[position] if replaced_units else None
         unit_rows.append(
             Unit(
                 carnet=carnet,
@@ -158,7 +164,8 @@ def _create_carnet(
                 serial=serial,
                 position=position + 1,
                 code_hash=code_hash(serial=serial, code=code),
-                value_cents=program.unit_cost_cents,
+                value_cents=old.value_cents if old else program.unit_cost_cents,
+                minutes_left=old.minutes_left if old else 60,
             )
         )
     Unit.objects.bulk_create(unit_rows)
@@ -174,6 +181,13 @@ def _create_carnet(
         for unit in created
     )
     return issued
+
+
+def _check_delivery(beneficiary: Beneficiary, delivery: str) -> None:
+    if delivery == Delivery.SMS and not beneficiary.phone:
+        raise VouchersError("Aucun téléphone portable n'est enregistré pour cette personne.")
+    if delivery == Delivery.EMAIL and not beneficiary.email:
+        raise VouchersError("Aucune adresse e-mail n'est enregistrée pour cette personne.")
 
 
 def carnet_issue(
@@ -197,10 +211,12 @@ def carnet_issue(
     today = program_today(program, now)
     if not program.starts_on <= today <= program.ends_on:
         raise VouchersError("Le programme n'est pas en cours : aucun carnet ne peut être remis.")
+    _check_delivery(beneficiary, delivery)
     valid_until, accepted_until = carnet_validity(program, today)
     with transaction.atomic():
-        budget_reserve(program=program, prescriber=prescriber, units=units)
+        # Lock order shared with unit_consume: the allowance first, the program row last.
         _allowance_take(program=program, beneficiary=beneficiary, year=today.year, units=units)
+        budget_reserve(program=program, prescriber=prescriber, units=units)
         issued = _create_carnet(
             actor=actor,
             program=program,
@@ -230,6 +246,7 @@ def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> Issue
     are unchanged: the value moves from the old units to the new ones."""
     if not reason.strip():
         raise VouchersError("Indiquez pourquoi le carnet est mis en opposition (perdu, volé…).")
+    _check_delivery(carnet.beneficiary, delivery)
     with transaction.atomic():
         if not Carnet.objects.filter(pk=carnet.pk, status=CarnetStatus.ACTIVE).update(
             status=CarnetStatus.OPPOSED
@@ -262,6 +279,7 @@ def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> Issue
             accepted_until=carnet.accepted_until,
             program_year=carnet.program_year,
             replaces=carnet,
+            replaced_units=remaining,
         )
         events = []
         for unit in remaining:
@@ -288,47 +306,50 @@ def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> Issue
 
 
 def units_expire(*, now: dt.datetime | None = None) -> int:
-    """Expires units still unused after their carnet's acceptance date, and gives their value
-    back to the program budget. Returns the number of units expired."""
+    """Expires units still unused after their carnet's acceptance date, and gives what they
+    still hold back to the program budget. Returns the number of units expired."""
     now = now or timezone.now()
     expired = 0
     for program in Program.objects.all():
         today = program_today(program, now)
-        carnets = Carnet.objects.filter(
-            program=program, accepted_until__lt=today, units__state=UnitState.ISSUED
-        ).distinct()
-        for carnet in carnets:
-            with transaction.atomic():
-                units = list(
-                    Unit.objects.select_for_update()
-                    .filter(carnet=carnet, state=UnitState.ISSUED)
-                    .order_by("pk")
-                )
-                count = Unit.objects.filter(
-                    pk__in=[u.pk for u in units], state=UnitState.ISSUED
-                ).update(state=UnitState.EXPIRED)
-                if count != len(units):
-                    raise VouchersError("Unités modifiées pendant l'expiration : relancez.")
-                value = sum(u.value_cents for u in units)
-                if value:
-                    budget_release(program=program, cents=value)
-                UnitEvent.objects.bulk_create(
-                    UnitEvent(unit=u, kind=UnitEventKind.EXPIRED, reason="fin de validité")
-                    for u in units
-                )
-                if carnet.status == CarnetStatus.ACTIVE:
-                    Carnet.objects.filter(pk=carnet.pk).update(status=CarnetStatus.EXPIRED)
-                expired += count
+        carnet_ids = list(
+            Carnet.objects.filter(
+                program=program, accepted_until__lt=today, units__state=UnitState.ISSUED
+            )
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+        for carnet_id in carnet_ids:
+            try:
+                expired += _carnet_expire(program=program, carnet_id=carnet_id)
+            except (VouchersError, ProgramsError):
+                logger.exception("Expiration impossible pour le carnet %s", carnet_id)
     return expired
 
 
-def units_left_value(*, carnet: Carnet) -> int:
-    return (
-        Unit.objects.filter(carnet=carnet, state=UnitState.ISSUED).aggregate(v=Sum("value_cents"))[
-            "v"
-        ]
-        or 0
-    )
+def _carnet_expire(*, program: Program, carnet_id: int) -> int:
+    with transaction.atomic():
+        # Lock order shared with carnet_oppose: the carnet, then its units.
+        carnet = Carnet.objects.select_for_update().get(pk=carnet_id)
+        units = list(
+            Unit.objects.select_for_update()
+            .filter(carnet=carnet, state=UnitState.ISSUED)
+            .order_by("pk")
+        )
+        count = Unit.objects.filter(pk__in=[u.pk for u in units], state=UnitState.ISSUED).update(
+            state=UnitState.EXPIRED
+        )
+        if count != len(units):
+            raise VouchersError("Unités modifiées pendant l'expiration : relancez.")
+        value = sum(u.value_cents * u.minutes_left // 60 for u in units)
+        if value:
+            budget_release(program=program, cents=value)
+        UnitEvent.objects.bulk_create(
+            UnitEvent(unit=u, kind=UnitEventKind.EXPIRED, reason="fin de validité") for u in units
+        )
+        if carnet.status == CarnetStatus.ACTIVE:
+            Carnet.objects.filter(pk=carnet.pk).update(status=CarnetStatus.EXPIRED)
+    return count
 
 
 def carnet_send(*, issued: IssuedCarnet) -> None:
@@ -344,12 +365,8 @@ def carnet_send(*, issued: IssuedCarnet) -> None:
         f"Vos chèques : {codes}"
     )
     if carnet.delivery == Delivery.SMS:
-        if not beneficiary.phone:
-            raise VouchersError("Aucun téléphone portable n'est enregistré pour cette personne.")
         transaction.on_commit(lambda: send_sms(to=beneficiary.phone, text=text))
     elif carnet.delivery == Delivery.EMAIL:
-        if not beneficiary.email:
-            raise VouchersError("Aucune adresse e-mail n'est enregistrée pour cette personne.")
         transaction.on_commit(
             lambda: send_mail(
                 f"Votre carnet {carnet.program.name}",
@@ -421,13 +438,11 @@ def carnet_open(*, number: str, code: str) -> Carnet:
         if carnet.access_failed_attempts:
             Carnet.objects.filter(pk=carnet.pk).update(access_failed_attempts=0)
         return carnet
-    if carnet.access_failed_attempts + 1 >= BALANCE_MAX_FAILURES:
-        Carnet.objects.filter(pk=carnet.pk).update(
-            access_failed_attempts=0,
-            access_blocked_until=now + dt.timedelta(minutes=BALANCE_BLOCK_MINUTES),
-        )
-    else:
-        Carnet.objects.filter(pk=carnet.pk).update(
-            access_failed_attempts=F("access_failed_attempts") + 1
-        )
+    Carnet.objects.filter(pk=carnet.pk).update(
+        access_failed_attempts=F("access_failed_attempts") + 1
+    )
+    Carnet.objects.filter(pk=carnet.pk, access_failed_attempts__gte=BALANCE_MAX_FAILURES).update(
+        access_failed_attempts=0,
+        access_blocked_until=now + dt.timedelta(minutes=BALANCE_BLOCK_MINUTES),
+    )
     raise VouchersError(refusal)

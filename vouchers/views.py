@@ -56,18 +56,20 @@ def _issued_page(request, issued_list, *, title: str):
 
 
 def _issue(request, *, beneficiary, form):
+    """Issues and sends in one transaction: if anything is refused, nothing is kept."""
     data = form.cleaned_data
     try:
-        issued = services.carnet_issue(
-            actor=request.user,
-            prescriber=beneficiary.prescriber,
-            beneficiary=beneficiary,
-            program=data["program"],
-            units=data["units"],
-            delivery=data["delivery"],
-            track=data["track"],
-        )
-        services.carnet_send(issued=issued)
+        with transaction.atomic():
+            issued = services.carnet_issue(
+                actor=request.user,
+                prescriber=beneficiary.prescriber,
+                beneficiary=beneficiary,
+                program=data["program"],
+                units=data["units"],
+                delivery=data["delivery"],
+                track=data["track"],
+            )
+            services.carnet_send(issued=issued)
     except (VouchersError, ProgramsError) as error:
         form.add_error(None, str(error))
         return None
@@ -102,8 +104,7 @@ def carnet_issue(request, beneficiary_pk: int):
         tracks=program.tracks.all(),
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            issued = _issue(request, beneficiary=beneficiary, form=form)
+        issued = _issue(request, beneficiary=beneficiary, form=form)
         if issued:
             return _issued_page(request, [issued], title=f"Carnet remis à {beneficiary}")
     return render(
@@ -126,7 +127,9 @@ def carnet_batch(request, organisation_pk: int):
         messages.error(request, "Votre organisation n'a de quota dans aucun programme.")
         return redirect("accounts:organisation_home", pk=organisation.pk)
     candidates = (
-        Beneficiary.objects.filter(prescriber=organisation, diagnostics__program=program)
+        Beneficiary.objects.filter(
+            prescriber=organisation, diagnostics__program=program, diagnostics__kind="entry"
+        )
         .exclude(carnets__program=program)
         .distinct()
         .order_by("last_name", "first_name")

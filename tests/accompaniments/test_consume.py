@@ -187,3 +187,23 @@ def test_20_concurrent_consumptions_of_one_unit_exactly_one_succeeds(
     assert UnitEvent.objects.filter(kind="consumed").count() == 1
     program = Program.objects.get(pk=voucher_setup.carnet.program_id)
     assert program.consumed_cents == 1000
+
+
+def test_a_wrong_code_then_the_right_one_with_the_same_key(voucher_setup, agreed_money_structure):
+    serial, code = voucher_setup.codes[0]
+    wrong = services.unit_consume(
+        actor=None,
+        structure=agreed_money_structure,
+        serial=serial,
+        code="ZZZZZZZZ",
+        idempotency_key="k",
+    )
+    assert wrong["outcome"] == "wrong_code"
+    right = services.unit_consume(
+        actor=None, structure=agreed_money_structure, serial=serial, code=code, idempotency_key="k"
+    )
+    assert right["outcome"] == "consumed"
+    replay = services.unit_consume(
+        actor=None, structure=agreed_money_structure, serial=serial, code=code, idempotency_key="k"
+    )
+    assert replay == right

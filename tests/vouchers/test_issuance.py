@@ -430,3 +430,22 @@ def test_list_pages_query_count_does_not_grow(
         make_beneficiary()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_a_digital_carnet_for_someone_without_a_phone_leaves_nothing_behind(
+    client, money_program, make_beneficiary, advisor
+):
+    person = make_beneficiary()
+    client.force_login(advisor)
+    response = client.post(
+        f"/carnets/remettre/{person.pk}/",
+        {"program": money_program.pk, "units": "10", "delivery": "sms"},
+    )
+    assert "Aucun téléphone portable" in response.content.decode()
+    money_program.refresh_from_db()
+    assert (Carnet.objects.count(), money_program.committed_cents) == (0, 0)
+    from programs.models import PrescriberQuota
+    from vouchers.models import Allowance
+
+    assert PrescriberQuota.objects.get(program=money_program).units_issued == 0
+    assert not Allowance.objects.filter(units_issued__gt=0).exists()
