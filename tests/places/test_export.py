@@ -71,3 +71,14 @@ def test_export_then_reimport_is_stable(client, reunion_places):
     content = b"".join(client.get("/lieux/export.csv").streaming_content)
     report = places_import(content=content, source="copie")
     assert (report.imported, report.rejected) == (155, 0)
+
+
+def test_export_command_writes_the_standard(reunion_places, tmp_path):
+    from django.core.management import call_command
+
+    csv_path, json_path = tmp_path / "lieux.csv", tmp_path / "lieux.json"
+    call_command("export_places", "--output", str(csv_path))
+    call_command("export_places", "--format", "json", "--output", str(json_path))
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    assert len(rows) == 155 and list(rows[0])[:3] == ["id", "pivot", "nom"]
+    assert len(json.loads(json_path.read_text(encoding="utf-8"))) == 155
