@@ -126,3 +126,11 @@ class OrganisationCreateForm(DsfrBaseForm):
 
 class NewPasswordForm(DsfrBaseForm, SetPasswordForm):
     pass
+
+
+class ApiKeyForm(DsfrBaseForm):
+    name = forms.CharField(
+        label="Nom de la clé",
+        max_length=100,
+        help_text="Pour la reconnaître, par exemple : logiciel de caisse, tablette de l'accueil.",
+    )

@@ -296,3 +296,15 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     if hmac.compare_digest(record.key_hash, hashlib.sha256(key.encode()).hexdigest()):
         return record
     return None
+
+
+def api_key_revoke(*, actor, record: ApiKey) -> None:
+    if ApiKey.objects.filter(pk=record.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    ):
+        audit_record(
+            actor=actor,
+            action="accounts.api_key_revoked",
+            obj=record,
+            organisation_id=record.organisation_id,
+        )

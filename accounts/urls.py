@@ -7,6 +7,7 @@ from accounts.forms import EmailAuthenticationForm, PasswordResetRequestForm
 app_name = "accounts"
 
 urlpatterns = [
+    path("organisations/<int:pk>/cles-api/", views.api_keys, name="api_keys"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import perms, selectors, services
@@ -13,12 +14,13 @@ from accounts.enums import AuditAction, OrganisationKind, Role
 from accounts.exceptions import AccountsError, InvitationInvalid
 from accounts.forms import (
     AccountCreationForm,
+    ApiKeyForm,
     InvitationForm,
     MemberUpdateForm,
     NewPasswordForm,
     OrganisationCreateForm,
 )
-from accounts.models import Invitation, Membership, Organisation
+from accounts.models import ApiKey, Invitation, Membership, Organisation
 from core.forms import add_errors
 from core.services import audit_record
 
@@ -249,3 +251,33 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         audit_record(actor=form.user, action=AuditAction.PASSWORD_RESET, obj=form.user)
         return response
+
+
+@never_cache
+@login_required
+def api_keys(request, pk: int):
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if not perms.can_manage_members(request.user, organisation):
+        raise PermissionDenied
+    form = ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and "revoke" in request.POST:
+        record = get_object_or_404(ApiKey, pk=request.POST["revoke"], organisation=organisation)
+        services.api_key_revoke(actor=request.user, record=record)
+        messages.success(request, f"La clé « {record.name} » ne fonctionne plus.")
+        return redirect("accounts:api_keys", pk=organisation.pk)
+    if request.method == "POST" and form.is_valid():
+        _record, new_key = services.api_key_create(
+            actor=request.user, organisation=organisation, name=form.cleaned_data["name"]
+        )
+        form = ApiKeyForm()
+    return render(
+        request,
+        "accounts/api_keys.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "new_key": new_key,
+            "keys": organisation.api_keys.order_by("-created_at"),
+        },
+    )

@@ -77,3 +77,45 @@ def test_the_api_documentation_is_served_from_the_platform(client, db):
     page = client.get("/api/v1/docs").content.decode()
     assert "cdn." not in page and "/static/" in page
     assert "/api/v1/units/consume" in client.get("/api/v1/openapi.json").json()["paths"]
+
+
+def test_an_admin_creates_a_key_on_a_page_sees_it_once_and_revokes_it(client, setup, make_member):
+    issued, _key = setup
+    structure = issued.carnet.program.agreements.get().structure
+    admin = make_member(structure, role="admin")
+    client.force_login(make_member(structure))
+    assert client.get(f"/compte/organisations/{structure.pk}/cles-api/").status_code == 403
+    client.force_login(admin)
+    assert (
+        "Clés d&#x27;API (logiciels"
+        in client.get(f"/compte/organisations/{structure.pk}/").content.decode()
+    )
+    page = client.post(
+        f"/compte/organisations/{structure.pk}/cles-api/", {"name": "caisse"}
+    ).content.decode()
+    key = page.split("<code>")[1].split("</code>")[0]
+    serial, code = issued.codes[2]
+    headers = {"Authorization": f"Bearer {key}"}
+    assert (
+        client.post(
+            "/api/v1/units/consume",
+            {"serial": serial, "code": code, "test": True},
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == 200
+    )
+    assert key not in client.get(f"/compte/organisations/{structure.pk}/cles-api/").content.decode()
+    from accounts.models import ApiKey
+
+    record = ApiKey.objects.get(name="caisse")
+    client.post(f"/compte/organisations/{structure.pk}/cles-api/", {"revoke": record.pk})
+    assert (
+        client.post(
+            "/api/v1/units/consume",
+            {"serial": serial, "code": code, "test": True},
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == 401
+    )
