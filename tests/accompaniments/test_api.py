@@ -87,7 +87,7 @@ def test_an_admin_creates_a_key_on_a_page_sees_it_once_and_revokes_it(client, se
     assert client.get(f"/compte/organisations/{structure.pk}/cles-api/").status_code == 403
     client.force_login(admin)
     assert (
-        "Clés d&#x27;API (logiciels"
+        "Clés d'API (logiciels"
         in client.get(f"/compte/organisations/{structure.pk}/").content.decode()
     )
     page = client.post(
