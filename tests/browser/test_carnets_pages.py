@@ -51,6 +51,9 @@ def test_structure_pages(page, live_server, demo):
         f"/accompagnements/structure/{structure.pk}/seances/",
         f"/accompagnements/structure/{structure.pk}/seances/nouvelle/",
         f"/accompagnements/seances/{Session.objects.filter(kind='collective').first().pk}/",
+        f"/compte/organisations/{structure.pk}/cles-api/",
+        f"/beneficiaires/organisations/{structure.pk}/orientations-recues/",
+        f"/lieux/structure/{structure.pk}/",
     ):
         _visit(page, live_server, path)
 
