@@ -66,3 +66,17 @@ def test_public_balance_form(page, live_server, demo):
     page.wait_for_load_state()
     assert "Numéro de carnet ou code incorrect" in page.content()
     assert page.get_by_label("Numéro du carnet").input_value() == "KK26-C000001"
+
+
+def test_operator_pages(page, live_server, demo):
+    from places.models import Place
+
+    _login(page, live_server, "operateur@demo.example")
+    for path in (
+        "/lieux/import/",
+        "/lieux/signalements/",
+        "/carnets/bloques/",
+        f"/lieux/{Place.objects.first().pk}/gerer/",
+        "/programmes/",
+    ):
+        _visit(page, live_server, path)
