@@ -14,7 +14,7 @@ from accompaniments.selectors import sessions_needing_reminder
 from beneficiaries.services import beneficiary_served_by
 from core.money import format_euros
 from core.services import audit_record, idempotent_call
-from core.sms import send_sms
+from core.sms import send_sms, sms_enabled
 from programs.enums import AgreementStatus
 from programs.models import Agreement, Program
 from vouchers.codes import code_matches, serial_normalize
@@ -393,9 +393,16 @@ def session_create(
 
 
 def participant_book(*, actor, session: Session, beneficiary, booked_by=None) -> Participant:
-    """A seat if one is left (conditional update on the session), else the waiting list."""
+    """A seat if one is left (conditional update on the session), else the waiting list.
+    Another organisation than the session's structure may only book its own people into a
+    collective workshop still to come."""
     if session.status != SessionStatus.PLANNED:
         raise AccompanimentsError("Cette séance n'accepte plus d'inscription.")
+    if booked_by is not None and booked_by.pk != session.structure_id:
+        if session.kind != SessionKind.COLLECTIVE or session.starts_at <= timezone.now():
+            raise AccompanimentsError("On ne peut s'inscrire qu'aux ateliers à venir.")
+        if beneficiary.prescriber_id != booked_by.pk:
+            raise AccompanimentsError("Cette personne n'est pas suivie par votre organisation.")
     with transaction.atomic():
         if Participant.objects.filter(session=session, beneficiary=beneficiary).exists():
             raise AccompanimentsError(
@@ -492,6 +499,10 @@ def attendance_record(*, actor, structure, participant: Participant, status: str
     """Present: the session's hours are deducted (hours programs). Excused or absent: nothing."""
     if participant.session.structure_id != structure.pk:
         raise AccompanimentsError("Cette séance n'est pas celle de votre structure.")
+    if participant.status == ParticipantStatus.WAITING:
+        raise AccompanimentsError(
+            "Cette personne est sur liste d'attente : pas de place pour elle."
+        )
     if status == ParticipantStatus.PRESENT:
         if participant.session.program.is_hours:
             return unit_consume(actor=actor, structure=structure, participant=participant)
@@ -522,7 +533,7 @@ def survey_record(
 
 def _notify_person(person, *, subject: str, text: str) -> bool:
     """SMS if the person gave a mobile number, else e-mail; after the transaction commits."""
-    if person.phone:
+    if person.phone and sms_enabled():
         transaction.on_commit(lambda: send_sms(to=person.phone, text=text))
     elif person.email:
         transaction.on_commit(lambda: send_mail(subject, text, None, [person.email]))

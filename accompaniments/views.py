@@ -179,7 +179,9 @@ def attendance(request, participant_pk: int):
 def anonymous_add(request, pk: int):
     session = _session_for_structure(request, pk)
     form = AnonymousForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "Nombre de personnes : un nombre entier de 1 à 50.")
+    else:
         try:
             services.session_add_anonymous(
                 actor=request.user, session=session, count=form.cleaned_data["count"]
@@ -192,14 +194,15 @@ def anonymous_add(request, pk: int):
 
 @login_required
 def book(request, pk: int):
-    """A prescriber (or the structure) books one of its people into a workshop."""
+    """A prescriber books one of its people into a workshop; the structure, one it serves."""
     session = get_object_or_404(
         Session.objects.select_related("program", "place", "structure"), pk=pk
     )
-    organisations = organisations_of(user=request.user).filter(
-        is_prescriber=True
-    ) | organisations_of(user=request.user).filter(pk=session.structure_id)
-    organisation = organisations.first()
+    organisations = organisations_of(user=request.user)
+    organisation = (
+        organisations.filter(pk=session.structure_id).first()
+        or organisations.filter(is_prescriber=True).first()
+    )
     if organisation is None:
         raise PermissionDenied
     form = BookForm(request.POST or None, beneficiaries=beneficiaries_of(organisation=organisation))
@@ -217,12 +220,15 @@ def book(request, pk: int):
             if participant.status == ParticipantStatus.WAITING:
                 messages.warning(
                     request,
-                    f"Atelier complet : inscrit(e) en liste d'attente (rang {participant.waiting_position}).",
+                    "Atelier complet : inscrit(e) en liste d'attente "
+                    f"(rang {participant.waiting_position}).",
                 )
             else:
                 messages.success(
                     request, "Inscription enregistrée. Un rappel sera envoyé 48 h avant."
                 )
+            if organisation.pk == session.structure_id:
+                return redirect("accompaniments:session_detail", pk=session.pk)
             return redirect("places:detail", pk=session.place_id)
     return render(request, "accompaniments/book_form.html", {"form": form, "session": session})
 
@@ -252,7 +258,9 @@ def survey(request, beneficiary_pk: int, program_pk: int):
     beneficiary = get_object_or_404(Beneficiary, pk=beneficiary_pk)
     if not can_view_beneficiary(request.user, beneficiary):
         raise PermissionDenied
-    program = get_object_or_404(Program, pk=program_pk)
+    program = get_object_or_404(
+        Program.objects.filter(carnets__beneficiary=beneficiary).distinct(), pk=program_pk
+    )
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.survey_record(beneficiary=beneficiary, program=program, **form.cleaned_data)

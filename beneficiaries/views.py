@@ -228,7 +228,9 @@ def beneficiary_detail(request, pk: int):
 @login_required
 def diagnostic_create(request, pk: int, program_pk: int):
     beneficiary = _beneficiary_for(request, pk, manage=True)
-    program = get_object_or_404(Program, pk=program_pk)
+    program = get_object_or_404(
+        Program.objects.filter(quotas__prescriber=beneficiary.prescriber).distinct(), pk=program_pk
+    )
     kind = request.GET.get("type", DiagnosticKind.ENTRY)
     if kind not in DiagnosticKind.values:
         kind = DiagnosticKind.ENTRY

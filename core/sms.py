@@ -23,5 +23,11 @@ class MemorySmsBackend:
         outbox.append({"to": to, "text": text})
 
 
+def sms_enabled() -> bool:
+    return bool(settings.PASSNUM_SMS_BACKEND)
+
+
 def send_sms(*, to: str, text: str) -> None:
+    if not sms_enabled():
+        raise RuntimeError("PASSNUM_SMS_BACKEND n'est pas configuré.")
     import_string(settings.PASSNUM_SMS_BACKEND)().send(to=to, text=text)

@@ -303,44 +303,58 @@ def application_edit(request, pk: int):
     )
 
 
-@login_required
-def application_detail(request, pk: int):
-    application = _application_for(request, pk)
+def _application_page(request, application, *, attachment_form=None, review_form=None):
     is_structure = perms.can_apply(request.user, application.structure)
     can_manage = perms.can_manage_program(request.user, application.call.program)
-    attachment_form = AttachmentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and is_structure and attachment_form.is_valid():
-        services.attachment_add(
-            actor=request.user,
-            application=application,
-            kind=attachment_form.cleaned_data["kind"],
-            upload=attachment_form.cleaned_data["file"],
-        )
-        messages.success(request, "Pièce ajoutée.")
-        return redirect("programs:application_detail", pk=application.pk)
-    review = application.reviews.filter(reviewer=request.user).first()
-    review_form = ReviewForm(
-        criteria=application.call.criteria,
-        initial={f"score_{i}": s for i, s in enumerate(review.scores)} | {"comment": review.comment}
-        if review
-        else None,
-    )
+    if review_form is None:
+        review = application.reviews.filter(reviewer=request.user).first()
+        initial = None
+        if review:
+            initial = {f"score_{i}": s for i, s in enumerate(review.scores)}
+            initial["comment"] = review.comment
+        review_form = ReviewForm(criteria=application.call.criteria, initial=initial)
     return render(
         request,
         "programs/application_detail.html",
         {
             "application": application,
             "is_structure": is_structure,
-            "editable": is_structure
-            and application.status
-            in (ApplicationStatus.DRAFT, ApplicationStatus.CHANGES_REQUESTED),
+            "editable": _editable(request, application),
             "can_manage": can_manage,
-            "attachment_form": attachment_form,
+            "attachment_form": attachment_form or AttachmentForm(),
             "decision_form": DecisionForm(),
             "review_form": review_form,
             "reviews": application.reviews.select_related("reviewer") if can_manage else [],
         },
     )
+
+
+def _editable(request, application) -> bool:
+    return perms.can_apply(request.user, application.structure) and application.status in (
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.CHANGES_REQUESTED,
+    )
+
+
+@login_required
+def application_detail(request, pk: int):
+    """The application; its structure adds attachments here while it can still change it."""
+    application = _application_for(request, pk)
+    attachment_form = None
+    if request.method == "POST":
+        if not _editable(request, application):
+            raise PermissionDenied
+        attachment_form = AttachmentForm(request.POST, request.FILES)
+        if attachment_form.is_valid():
+            services.attachment_add(
+                actor=request.user,
+                application=application,
+                kind=attachment_form.cleaned_data["kind"],
+                upload=attachment_form.cleaned_data["file"],
+            )
+            messages.success(request, "Pièce ajoutée.")
+            return redirect("programs:application_detail", pk=application.pk)
+    return _application_page(request, application, attachment_form=attachment_form)
 
 
 @login_required
@@ -397,14 +411,12 @@ def application_review(request, pk: int):
                 scores=form.scores(),
                 comment=form.cleaned_data["comment"],
             )
-            messages.success(request, "Évaluation enregistrée.")
         except ProgramsError as error:
-            messages.error(request, str(error))
-    else:
-        messages.error(
-            request, "Notes invalides : chaque note doit rester entre 0 et le maximum du critère."
-        )
-    return redirect("programs:application_detail", pk=application.pk)
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Évaluation enregistrée.")
+            return redirect("programs:application_detail", pk=application.pk)
+    return _application_page(request, application, review_form=form)
 
 
 @login_required
@@ -414,7 +426,9 @@ def agreement_status(request, pk: int):
     if not perms.can_manage_program(request.user, agreement.program):
         raise PermissionDenied
     form = AgreementStatusForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, "Choisissez le nouvel état de la convention.")
+    else:
         try:
             services.agreement_set_status(
                 actor=request.user,

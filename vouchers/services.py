@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from beneficiaries.models import Beneficiary
 from core.services import audit_record
-from core.sms import send_sms
+from core.sms import send_sms, sms_enabled
 from programs.enums import ValidityMode
 from programs.exceptions import ProgramsError
 from programs.models import Program
@@ -184,6 +184,11 @@ def _create_carnet(
 
 
 def _check_delivery(beneficiary: Beneficiary, delivery: str) -> None:
+    if delivery == Delivery.SMS and not sms_enabled():
+        raise VouchersError(
+            "L'envoi de SMS n'est pas configuré sur cette plateforme : choisissez le papier "
+            "ou le courriel."
+        )
     if delivery == Delivery.SMS and not beneficiary.phone:
         raise VouchersError("Aucun téléphone portable n'est enregistré pour cette personne.")
     if delivery == Delivery.EMAIL and not beneficiary.email:

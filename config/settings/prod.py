@@ -19,3 +19,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
+
+# No SMS unless an operator plugs a provider: the console backend would print codes to the logs.
+PASSNUM_SMS_BACKEND = env("PASSNUM_SMS_BACKEND", "")

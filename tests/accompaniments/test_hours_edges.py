@@ -137,8 +137,12 @@ def test_a_refusal_is_not_remembered_once_the_person_gets_a_seat(
         _issue(kk, person, advisor, prescriber)
     seated = services.participant_book(actor=None, session=workshop, beneficiary=first)
     waiting = services.participant_book(actor=None, session=workshop, beneficiary=second)
-    refused = services.attendance_record(
-        actor=None, structure=kk["structure"], participant=waiting, status="present"
+    with pytest.raises(AccompanimentsError, match="liste d'attente"):
+        services.attendance_record(
+            actor=None, structure=kk["structure"], participant=waiting, status="present"
+        )
+    refused = services.unit_consume(
+        actor=None, structure=kk["structure"], participant=waiting, idempotency_key="k"
     )
     assert refused["outcome"] == "group_full"
     services.participant_cancel(actor=None, participant=seated)
