@@ -1,4 +1,5 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -115,3 +116,37 @@ def make_agreement(funder_user, make_member):
         return program_services.application_accept(actor=funder_user, application=application)
 
     return make
+
+
+@pytest.fixture
+def kk(hours_program, structure, make_agreement, make_member):
+    """Kap Konèk.t with the test structure under agreement and one of its mediators."""
+    make_agreement(hours_program, structure)
+    return {"program": hours_program, "structure": structure, "mediator": make_member(structure)}
+
+
+def make_session(
+    kk,
+    *,
+    when=None,
+    day=3,
+    hour=9,
+    minutes=60,
+    kind="individual",
+    capacity=1,
+    title="Atelier smartphone",
+):
+    from accompaniments.services import session_create
+
+    return session_create(
+        actor=kk["mediator"],
+        structure=kk["structure"],
+        place=Place.objects.filter(structure=kk["structure"]).first(),
+        program=kk["program"],
+        kind=kind,
+        title=title,
+        starts_at=when or dt.datetime(2026, 12, day, hour, tzinfo=ZoneInfo("Indian/Reunion")),
+        duration_minutes=minutes,
+        mediator=kk["mediator"],
+        capacity=capacity,
+    )

@@ -8,33 +8,14 @@ import pytest
 from accompaniments import services
 from accompaniments.exceptions import AccompanimentsError
 from accompaniments.models import Participant
-from places.models import Place
 from programs.models import Program
+from tests.fixtures_vouchers import make_session
 from vouchers.enums import UnitState
 from vouchers.models import Allowance, Carnet, Unit
 from vouchers.services import carnet_issue, carnet_oppose, units_expire
 
 REUNION = ZoneInfo("Indian/Reunion")
-
-
-@pytest.fixture
-def kk(hours_program, structure, make_agreement, make_member):
-    make_agreement(hours_program, structure)
-    return {"program": hours_program, "structure": structure, "mediator": make_member(structure)}
-
-
-def _session(kk, *, when, minutes, kind="individual", capacity=1):
-    return services.session_create(
-        actor=kk["mediator"],
-        structure=kk["structure"],
-        place=Place.objects.filter(structure=kk["structure"]).first(),
-        program=kk["program"],
-        kind=kind,
-        starts_at=when,
-        duration_minutes=minutes,
-        mediator=kk["mediator"],
-        capacity=capacity,
-    )
+_session = make_session
 
 
 def _present(kk, session, beneficiary):

@@ -1,6 +1,5 @@
 """Who may book, diagnose, survey and attach (from a review of permissions)."""
 
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,29 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accompaniments import services
 from accompaniments.exceptions import AccompanimentsError
 from places.models import Place
+from tests.fixtures_vouchers import make_session
 from vouchers.services import carnet_issue
 
 REUNION = ZoneInfo("Indian/Reunion")
-
-
-@pytest.fixture
-def kk(hours_program, structure, make_agreement, make_member):
-    make_agreement(hours_program, structure)
-    return {"program": hours_program, "structure": structure, "mediator": make_member(structure)}
-
-
-def _session(kk, *, kind, day=3, capacity=1):
-    return services.session_create(
-        actor=kk["mediator"],
-        structure=kk["structure"],
-        place=Place.objects.filter(structure=kk["structure"]).first(),
-        program=kk["program"],
-        kind=kind,
-        starts_at=dt.datetime(2026, 12, day, 9, tzinfo=REUNION),
-        duration_minutes=60,
-        mediator=kk["mediator"],
-        capacity=capacity,
-    )
+_session = make_session
 
 
 def test_a_prescriber_books_only_its_people_into_workshops_to_come(

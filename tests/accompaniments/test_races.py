@@ -1,7 +1,7 @@
 """Invariants 3, 4 and 7 of DOMAIN.md under concurrent requests (PostgreSQL) and in the database."""
 
-import datetime as dt
 import threading
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,31 +9,12 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 
 from accompaniments import services
 from accompaniments.models import Participant, Session
-from places.models import Place
+from tests.fixtures_vouchers import make_session
 from vouchers.models import Allowance, UnitEvent
 from vouchers.services import carnet_issue
 
 REUNION = ZoneInfo("Indian/Reunion")
-
-
-@pytest.fixture
-def kk(hours_program, structure, make_agreement, make_member):
-    make_agreement(hours_program, structure)
-    return {"program": hours_program, "structure": structure, "mediator": make_member(structure)}
-
-
-def _session(kk, *, day, minutes=120, kind="collective", capacity=5):
-    return services.session_create(
-        actor=kk["mediator"],
-        structure=kk["structure"],
-        place=Place.objects.filter(structure=kk["structure"]).first(),
-        program=kk["program"],
-        kind=kind,
-        starts_at=dt.datetime(2026, 12, day, 9, tzinfo=REUNION),
-        duration_minutes=minutes,
-        mediator=kk["mediator"],
-        capacity=capacity,
-    )
+_session = partial(make_session, minutes=120, kind="collective", capacity=5)
 
 
 def _race(targets):

@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,33 +13,13 @@ from accompaniments.models import Participant, Session
 from beneficiaries.enums import DEFAULT_SKILLS
 from beneficiaries.models import Diagnostic
 from core.sms import outbox
-from places.models import Place
+from tests.fixtures_vouchers import make_session
 from vouchers.models import Allowance, UnitEvent
 from vouchers.services import carnet_issue
 
 REUNION = ZoneInfo("Indian/Reunion")
+_workshop = partial(make_session, minutes=120, capacity=5, kind="collective")
 ALL_SKILLS = [key for key, _label in DEFAULT_SKILLS]
-
-
-@pytest.fixture
-def kk(hours_program, structure, make_agreement, make_member):
-    make_agreement(hours_program, structure)
-    return {"program": hours_program, "structure": structure, "mediator": make_member(structure)}
-
-
-def _workshop(kk, *, day=2, hour=9, minutes=120, capacity=5, kind="collective"):
-    return services.session_create(
-        actor=kk["mediator"],
-        structure=kk["structure"],
-        place=Place.objects.filter(structure=kk["structure"]).first(),
-        program=kk["program"],
-        kind=kind,
-        title="Atelier smartphone",
-        starts_at=dt.datetime(2026, 12, day, hour, tzinfo=REUNION),
-        duration_minutes=minutes,
-        mediator=kk["mediator"],
-        capacity=capacity,
-    )
 
 
 def _carnet(kk, beneficiary, advisor, prescriber, units=10):
