@@ -133,22 +133,33 @@ def diagnostic_skills(program) -> list[tuple[str, str]]:
     return [tuple(item) for item in program.diagnostic_questions] or list(DEFAULT_SKILLS)
 
 
+def units_bounds(program) -> tuple[int, int]:
+    """The fewest and most units one carnet of this program may hold for a person."""
+    upper = program.yearly_cap_units or max(
+        program.carnet_sizes or [program.min_units_per_beneficiary]
+    )
+    return program.min_units_per_beneficiary, upper
+
+
+def units_allowed(program) -> list[int]:
+    """Carnet sizes within the program's bounds (every number in the bounds if sizes are free)."""
+    lower, upper = units_bounds(program)
+    sizes = program.carnet_sizes or range(lower, upper + 1)
+    return sorted(size for size in sizes if lower <= size <= upper)
+
+
 def diagnostic_evaluate(*, program, answers: dict[str, int]) -> DiagnosticResult:
-    """The program's rule: the fewer skills the person has, the more units (within the
-    program's bounds); the first track is the default one."""
+    """The program's rule: the fewer skills the person has, the more units, always one of the
+    carnet sizes allowed within the program's bounds; the first track is the default one."""
     score, max_score = sum(answers.values()), 2 * len(answers)
     ratio = score / max_score if max_score else 1
-    sizes = sorted(program.carnet_sizes) or [program.min_units_per_beneficiary]
-    upper = min(max(sizes), program.yearly_cap_units or max(sizes))
-    lower = max(min(sizes), program.min_units_per_beneficiary)
+    allowed = units_allowed(program) or [units_bounds(program)[0]]
     if ratio < 1 / 3:
-        level, units = Level.BEGINNER, upper
+        level, units = Level.BEGINNER, allowed[-1]
     elif ratio < 2 / 3:
-        level, units = Level.INTERMEDIATE, (lower + upper + 1) // 2
+        level, units = Level.INTERMEDIATE, allowed[len(allowed) // 2]
     else:
-        level, units = Level.AUTONOMOUS, lower
-    if program.carnet_sizes and units not in program.carnet_sizes:
-        units = min((s for s in sizes if s >= units), default=upper)
+        level, units = Level.AUTONOMOUS, allowed[0]
     return DiagnosticResult(score, max_score, level, units, program.tracks.first())
 
 
@@ -174,10 +185,12 @@ def diagnostic_record(
         recommended_units, recommended_track = result.recommended_units, result.recommended_track
         chosen_units = chosen_units or recommended_units
         chosen_track = chosen_track or recommended_track
-        upper = program.yearly_cap_units or max(program.carnet_sizes or [chosen_units])
-        if not program.min_units_per_beneficiary <= chosen_units <= upper:
+        allowed = units_allowed(program)
+        if chosen_units not in allowed:
             raise BeneficiariesError(
-                f"Le nombre d'unités doit rester entre {program.min_units_per_beneficiary} et {upper}."
+                "Nombre d'unités possible pour ce programme : "
+                + ", ".join(str(size) for size in allowed)
+                + "."
             )
         changed = chosen_units != recommended_units or chosen_track != recommended_track
         if changed and not override_reason.strip():

@@ -58,7 +58,8 @@ class Label(models.TextChoices):
     DUPLEX = "Formé à « DUPLEX » (illettrisme)"
     ARNIA = "Arnia/MedNum BFC (Bourgogne-Franche-Comté)"
     REEMPLOI = "Collectif ressources et acteurs réemploi (Normandie)"
-    ETAPES = "Étapes numériques (La Poste)"
+    # The schema's pattern has no space before the parenthesis: that spelling is the value.
+    ETAPES = "Étapes numériques(La Poste)", "Étapes numériques (La Poste)"
     FABRIQUES = "Fabriques de Territoire"
     ECLAIREURS = "Les Éclaireurs du numérique (Drôme)"
     MES_PAPIERS = "Mes Papiers (Métropole de Lyon)"
@@ -114,5 +115,6 @@ VOCABULARIES: dict[str, type[models.TextChoices] | None] = {
     "site_web": None,
 }
 
-# The schema's pattern writes this label without the space; both spellings are accepted.
-LABEL_ALIASES = {"Étapes numériques(La Poste)": Label.ETAPES.value}
+# The schema's description and the ANCT library write this label with a space; both spellings
+# are accepted, the schema's is stored and exported.
+LABEL_ALIASES = {"Étapes numériques (La Poste)": Label.ETAPES.value}

@@ -62,12 +62,14 @@ def place_is_open(place: Place, *, at: dt.datetime | None = None) -> bool | None
     return _is_open(place.horaires, place.code_insee or place.commune_ref_id or "", at)
 
 
-def _open_on_weekday(horaires: str, weekday: int) -> bool:
+def _open_on_weekday(horaires: str, code: str, weekday: int, now: dt.datetime) -> bool:
+    """Open at some time on that day of the coming seven days (seasons and holidays count)."""
     hours = parse_opening_hours(horaires)
     if hours is None:
         return False
-    monday = dt.datetime(2026, 1, 5)  # any Monday: the weekly pattern is what counts
-    start = monday + dt.timedelta(days=weekday)
+    today = _local_now(code, now).date()
+    day = today + dt.timedelta(days=(weekday - today.weekday()) % 7)
+    start = dt.datetime.combine(day, dt.time())
     return any(
         state == opening_hours.State.OPEN
         for _b, _e, state, _c in hours.intervals(start, start + dt.timedelta(days=1))
@@ -89,6 +91,7 @@ _FILTER_COLUMNS = (
     "modalites_accompagnement",
     "horaires",
     "code_insee",
+    "commune_ref_id",
 )
 _LIST_COLUMNS = ("nom", "adresse", "code_postal", "commune", "latitude", "longitude", "services")
 
@@ -109,9 +112,10 @@ def place_search(
         qs = qs.filter(program_links__program_id=filters.program_id)
     now = timezone.now()
     matches: dict[int, float] = {}
-    for pk, lat, lon, services, publics, fees, modes, horaires, code in qs.values_list(
+    for pk, lat, lon, services, publics, fees, modes, horaires, insee, ref in qs.values_list(
         *_FILTER_COLUMNS
     ):
+        code = insee or ref or ""
         if not (
             _any(filters.services, services)
             and _any(filters.publics, publics)
@@ -122,7 +126,7 @@ def place_search(
         if filters.open_now and not _is_open(horaires, code, now):
             continue
         if filters.open_weekday is not None and not _open_on_weekday(
-            horaires, filters.open_weekday
+            horaires, code, filters.open_weekday, now
         ):
             continue
         distance = distance_km(latitude, longitude, lat, lon)
@@ -144,9 +148,14 @@ def opening_hours_by_day(place: Place) -> list[tuple[str, list[tuple[dt.time, dt
         return days
     start = dt.datetime.combine(monday, dt.time())
     for begin, end, state, _comment in hours.intervals(start, start + dt.timedelta(days=7)):
-        if state == opening_hours.State.OPEN:
-            end_time = dt.time(23, 59) if end.date() != begin.date() else end.time()
+        if state != opening_hours.State.OPEN:
+            continue
+        while begin < end:  # an interval past midnight shows on each day it covers
+            midnight = dt.datetime.combine(begin.date() + dt.timedelta(days=1), dt.time())
+            piece_end = min(end, midnight)
+            end_time = dt.time(23, 59) if piece_end == midnight else piece_end.time()
             days[begin.weekday()][1].append((begin.time(), end_time))
+            begin = piece_end
     return days
 
 

@@ -216,6 +216,8 @@ def _upsert_batch(batch: list[dict], resolver: _CommuneResolver, report: ImportR
 
 
 def places_import_file(*, path: Path, source: str = "", actor=None) -> ImportReport:
+    """A file on disk; with no source given, its name (without extension) is the source."""
+    source = source or Path(path).stem
     return places_import(
         content=Path(path).read_bytes(), name=Path(path).name, source=source, actor=actor
     )

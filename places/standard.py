@@ -28,6 +28,19 @@ PATTERNS = {
     ),
 }
 MAX_LENGTHS = {"presentation_resume": 280}
+# What the database keeps (the schema sets no limit on these fields).
+STORED_LENGTHS = {
+    "id": 200,
+    "pivot": 14,
+    "nom": 250,
+    "commune": 150,
+    "adresse": 300,
+    "complement_adresse": 300,
+    "source": 200,
+    "structure_parente": 250,
+    "fiche_acces_libre": 500,
+    "prise_rdv": 500,
+}
 MULTI_VALUED = tuple(VOCABULARIES)
 # Standard name -> model field name, where they differ.
 MODEL_NAMES = {"id": "source_id", "source": "collected_by"}
@@ -85,7 +98,11 @@ V01_CONDITIONS = {
         Fee.FREE_UNDER_CONDITION,
         PASS_NUMERIQUE_LABEL,
     ),
-    "Adhésion : L'accès au lieu et/ou à ses services nécessite d'y adhérer": (Fee.PAID, None),
+    # The v1.0.0 definition of "Gratuit sous condition" names membership (adhésion).
+    "Adhésion : L'accès au lieu et/ou à ses services nécessite d'y adhérer": (
+        Fee.FREE_UNDER_CONDITION,
+        None,
+    ),
 }
 # v0.1 national label -> (v1 field, v1 value)
 V01_LABELS = {
@@ -208,7 +225,7 @@ def parse_opening_hours(text: str) -> opening_hours.OpeningHours | None:
     if not text:
         return None
     try:
-        return opening_hours.OpeningHours(text)
+        return opening_hours.OpeningHours(text, country="FR")
     except (opening_hours.ParserError, ValueError):
         return None
 
@@ -226,7 +243,7 @@ def parse_row(row: dict, *, version: str) -> tuple[dict, list[FieldError]]:
         text = _text(row.get(name))
         if text and not pattern.fullmatch(text):
             errors.append(FieldError(name, text, f"format attendu : {rule}"))
-    for name, limit in MAX_LENGTHS.items():
+    for name, limit in (MAX_LENGTHS | STORED_LENGTHS).items():
         text = _text(row.get(name))
         if len(text) > limit:
             errors.append(FieldError(name, text[:40] + "…", f"{limit} caractères au plus"))
@@ -280,7 +297,8 @@ def export_row(place, *, program_names: list[str]) -> dict:
     others = place.autres_formations_labels
     if program_names:
         _add(fees, Fee.FREE_UNDER_CONDITION.value)
-        missing = [name for name in program_names if name not in others]
+        present = {label.strip() for label in others.split(",")}
+        missing = [name for name in program_names if name not in present]
         others = ", ".join([others, *missing] if others else missing)
     row = {}
     for name in FIELDS_V1:

@@ -7,7 +7,7 @@ from dsfr.forms import DsfrBaseForm
 from accounts.models import Organisation
 from core.money import euros_to_cents
 from places.enums import Service
-from programs.enums import AgreementStatus, AttachmentKind, FunderCategory
+from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, UnitKind
 from programs.models import Application, Call, Program
 from programs.validators import clean_bic, clean_iban
 from territories.models import Commune, Departement
@@ -142,6 +142,34 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
                 name, _, themes = line.partition(":")
                 tracks.append({"name": name.strip()[:120], "themes": themes.strip()})
         return tracks
+
+    def clean(self):
+        data = super().clean()
+        sizes = data.get("carnet_sizes_text") or []
+        lower, cap = data.get("min_units_per_beneficiary"), data.get("yearly_cap_units")
+        if lower is not None and sizes and max(sizes) < lower:
+            self.add_error(
+                "carnet_sizes_text", "Aucune taille de carnet n'atteint le minimum par personne."
+            )
+        if cap and any(size > cap for size in sizes):
+            self.add_error(
+                "carnet_sizes_text",
+                f"Un carnet ne peut pas dépasser le plafond annuel de {cap} unités.",
+            )
+        if data.get("unit_kind") == UnitKind.HOURS:
+            individual = data.get("hourly_rate_individual_euros") or 0
+            collective = data.get("hourly_rate_collective_euros") or 0
+            if individual <= 0:
+                self.add_error(
+                    "hourly_rate_individual_euros",
+                    "Indiquez ce que rapporte une heure : c'est aussi le coût d'une heure pour le budget.",
+                )
+            elif collective > individual:
+                self.add_error(
+                    "hourly_rate_collective_euros",
+                    "L'heure d'atelier par participant ne peut pas coûter plus que l'heure individuelle.",
+                )
+        return data
 
     def program_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "lead_funder"}

@@ -1,4 +1,6 @@
+import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
@@ -50,10 +52,18 @@ def funding_shares(*, program: Program) -> list[FundingShare]:
     return shares
 
 
-def calls_open(*, structure: Organisation | None = None) -> QuerySet[Call]:
-    today = timezone.localdate()
-    qs = Call.objects.filter(status=CallStatus.PUBLISHED, opens_on__lte=today, closes_on__gte=today)
-    return qs.select_related("program").order_by("closes_on")
+def program_today(program: Program, now: dt.datetime | None = None) -> dt.date:
+    """Today in the program's time zone (Indian/Reunion for La Réunion programs)."""
+    return (now or timezone.now()).astimezone(ZoneInfo(program.time_zone)).date()
+
+
+def calls_open() -> list[Call]:
+    """Published calls open today in their program's time zone."""
+    calls = Call.objects.filter(status=CallStatus.PUBLISHED).select_related("program")
+    return sorted(
+        (c for c in calls if c.opens_on <= program_today(c.program) <= c.closes_on),
+        key=lambda c: c.closes_on,
+    )
 
 
 def applications_of(*, structure: Organisation) -> QuerySet[Application]:
@@ -99,17 +109,23 @@ class CommuneCoverage:
 def program_coverage(*, program: Program) -> list[CommuneCoverage]:
     """Each commune of the territory: structures under agreement there, and the distance from
     its reference point to the nearest place under agreement."""
-    places = [p for p in agreement_places(program=program) if p.latitude is not None]
+    located = []
+    for agreement in (
+        program.agreements.filter(status=AgreementStatus.ACTIVE)
+        .select_related("structure")
+        .prefetch_related("places")
+    ):
+        for place in agreement.places.all():
+            if place.latitude is not None:
+                located.append((place, agreement.structure.name))
     rows = []
     for commune in program_territory_communes(program=program).order_by("name"):
-        here = sorted(
-            {p.structure.name for p in places if p.commune_ref_id == commune.code and p.structure}
-        )
+        here = sorted({name for place, name in located if place.commune_ref_id == commune.code})
         nearest = None
-        if places and commune.latitude is not None:
+        if located and commune.latitude is not None:
             nearest = min(
                 distance_km(commune.latitude, commune.longitude, p.latitude, p.longitude)
-                for p in places
+                for p, _name in located
             )
         rows.append(CommuneCoverage(commune, here, nearest))
     return rows

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
+from core.money import format_euros
 from core.services import audit_record
 from places.enums import LinkSource
 from places.models import PlaceProgram
@@ -25,6 +26,7 @@ from programs.models import (
     Review,
     Track,
 )
+from programs.selectors import program_today
 
 
 def _notify(organisations, *, subject: str, body: str, path: str) -> None:
@@ -93,7 +95,8 @@ def commitment_add(
         if share_cap_bp is not None and amount_cents * 10000 > share_cap_bp * total:
             raise ProgramsError(
                 f"La part de {funder.name} dépasserait {share_cap_bp / 100:g} % du budget : "
-                f"{amount_cents / 100:.2f} € sur {total / 100:.2f} €."
+                f"{format_euros(amount_cents)} sur {format_euros(total)}. Enregistrez d'abord "
+                "les autres financeurs."
             )
         commitment = FundingCommitment.objects.create(
             program=program,
@@ -209,6 +212,17 @@ def call_publish(*, actor, call: Call) -> Call:
     return call
 
 
+def _call_is_open(call: Call) -> None:
+    """Applications are written and sent while the call is open, in the program's time zone;
+    an application sent back for changes may be completed after the closing date."""
+    today = program_today(call.program)
+    if call.status != CallStatus.PUBLISHED or not call.opens_on <= today <= call.closes_on:
+        raise ProgramsError(
+            f"Cet appel n'est pas ouvert aux candidatures aujourd'hui (du {call.opens_on:%d/%m/%Y} "
+            f"au {call.closes_on:%d/%m/%Y})."
+        )
+
+
 def _application_fields(application: Application, data: dict) -> None:
     places = data.pop("places", None)
     for name, value in data.items():
@@ -225,9 +239,11 @@ def application_save(
     """Creates or edits a draft (or an application sent back for changes)."""
     if not structure.is_structure:
         raise ProgramsError("Seule une structure de médiation peut candidater.")
-    today = timezone.localdate()
-    if call.status != CallStatus.PUBLISHED or not call.opens_on <= today <= call.closes_on:
-        raise ProgramsError("Cet appel n'est pas ouvert aux candidatures aujourd'hui.")
+    sent_back = (
+        application is not None and application.status == ApplicationStatus.CHANGES_REQUESTED
+    )
+    if not sent_back:
+        _call_is_open(call)
     with transaction.atomic():
         if application is None:
             if (
@@ -332,6 +348,8 @@ def _transition(*, actor, application: Application, action: str, message: str = 
 
 def application_submit(*, actor, application: Application) -> Application:
     program = application.call.program
+    if application.status == ApplicationStatus.DRAFT:
+        _call_is_open(application.call)
     if application.weekly_opening_hours < program.min_weekly_opening_hours:
         raise ProgramsError(
             f"Les lieux doivent ouvrir au moins {program.min_weekly_opening_hours} h par semaine."
@@ -374,6 +392,12 @@ def application_accept(
 ) -> Agreement:
     """Acceptance makes the agreement (convention); its places then accept the program."""
     program = application.call.program
+    starts_on = max(starts_on or program_today(program), program.starts_on)
+    if starts_on > program.ends_on:
+        raise ProgramsError(
+            f"{program.name} s'est terminé le {program.ends_on:%d/%m/%Y} : "
+            "aucune convention ne peut commencer après."
+        )
     with transaction.atomic():
         _transition(actor=actor, application=application, action="accept")
         try:
@@ -382,7 +406,7 @@ def application_accept(
                     program=program,
                     structure=application.structure,
                     application=application,
-                    starts_on=max(starts_on or timezone.localdate(), program.starts_on),
+                    starts_on=starts_on,
                     ends_on=program.ends_on,
                     iban=application.iban,
                     bic=application.bic,
@@ -434,11 +458,10 @@ def _agreement_sync_places(*, actor, agreement: Agreement) -> None:
     )
     for place in agreement.places.all():
         if place.pk in active_places:
-            link = place_program_accept(
+            # An operator's own link stays the operator's: the agreement ending won't remove it.
+            place_program_accept(
                 actor=actor, place=place, program=program, link_source=LinkSource.AGREEMENT
             )
-            if link.link_source != LinkSource.AGREEMENT:
-                PlaceProgram.objects.filter(pk=link.pk).update(link_source=LinkSource.AGREEMENT)
         else:
             PlaceProgram.objects.filter(
                 place=place, program=program, link_source=LinkSource.AGREEMENT

@@ -3,7 +3,6 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -17,6 +16,7 @@ from core.sms import send_sms, sms_enabled
 from programs.enums import ValidityMode
 from programs.exceptions import ProgramsError
 from programs.models import Program
+from programs.selectors import program_today
 from programs.services import budget_release, budget_reserve
 from vouchers.codes import (
     code_display,
@@ -43,10 +43,6 @@ class IssuedCarnet:
     codes: list[tuple[str, str]] = field(default_factory=list)  # (serial, code)
     access_code: str = ""
     link_token: str = ""
-
-
-def program_today(program: Program, now: dt.datetime | None = None) -> dt.date:
-    return (now or timezone.now()).astimezone(ZoneInfo(program.time_zone)).date()
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -16,7 +16,12 @@ class Command(WetRunCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("file", help="Fichier CSV ou JSON")
-        parser.add_argument("--source", default="", help="Nom court et stable de la source")
+        parser.add_argument(
+            "--source",
+            default="",
+            help="Nom court et stable de la source (par défaut : le nom du fichier sans extension). "
+            "Réimporter avec la même source met à jour les lieux au lieu de les dupliquer.",
+        )
         parser.add_argument("--report", help="Fichier CSV où écrire les lignes rejetées")
 
     def run(self, *args, **options):
