@@ -23,10 +23,8 @@ def workshops_upcoming(*, place) -> QuerySet[Session]:
 
 def sessions_of(*, structure, days_back: int = 30) -> QuerySet[Session]:
     since = timezone.now() - dt.timedelta(days=days_back)
-    return (
-        Session.objects.filter(structure=structure, starts_at__gte=since)
-        .select_related("place", "program", "mediator")
-        .annotate(participant_count=Count("participants"))
+    return Session.objects.filter(structure=structure, starts_at__gte=since).select_related(
+        "place", "program", "mediator"
     )
 
 

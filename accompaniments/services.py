@@ -1,5 +1,4 @@
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -17,16 +16,13 @@ from core.services import audit_record, idempotent_call
 from core.sms import send_sms, sms_enabled
 from programs.enums import AgreementStatus
 from programs.models import Agreement, Program
+from programs.selectors import program_local, program_today
 from vouchers.codes import code_matches, serial_normalize
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Allowance, Unit, UnitEvent
 
 MAX_WRONG_CODES = 5
 BLOCK_MINUTES = 15
-
-
-def _local(program: Program, moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(ZoneInfo(program.time_zone))
 
 
 def agreement_active(*, program: Program, structure, on: dt.date) -> bool:
@@ -100,7 +96,7 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
             "ses heures se décomptent seules.",
             serial=serial,
         )
-    today = _local(program, now).date()
+    today = program_today(program, now)
     if unit.state == UnitState.CONSUMED:
         return _answer(
             O.ALREADY_USED,
@@ -175,7 +171,7 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
     beneficiary = participant.beneficiary
     if not program.is_hours:
         return _answer(O.UNKNOWN, "Ce programme se paie en chèques : saisissez le chèque.")
-    when = _local(program, session.starts_at).date()
+    when = program_today(program, session.starts_at)
     if not agreement_active(program=program, structure=structure, on=when):
         return _answer(O.NOT_HERE, f"Aucune convention active pour {program.name} à cette date.")
     if participant.status == ParticipantStatus.WAITING:
@@ -363,7 +359,7 @@ def session_create(
     if place.structure_id != structure.pk:
         raise AccompanimentsError("Ce lieu n'appartient pas à votre structure.")
     if not agreement_active(
-        program=program, structure=structure, on=_local(program, starts_at).date()
+        program=program, structure=structure, on=program_today(program, starts_at)
     ):
         raise AccompanimentsError(f"Aucune convention active pour {program.name} à cette date.")
     if not mediator.memberships.filter(organisation=structure, is_active=True).exists():
@@ -543,7 +539,7 @@ def _notify_person(person, *, subject: str, text: str) -> bool:
 
 
 def _session_line(session: Session) -> str:
-    when = _local(session.program, session.starts_at)
+    when = program_local(session.program, session.starts_at)
     return (
         f"{session} le {when:%d/%m à %H:%M}, {session.place.nom}, "
         f"{session.place.adresse}, {session.place.commune}"

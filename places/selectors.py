@@ -184,10 +184,6 @@ def place_accepted_programs(*, place: Place):
     return Program.objects.filter(place_links__place=place).order_by("name")
 
 
-def places_accepting(*, program) -> QuerySet[Place]:
-    return Place.objects.filter(program_links__program=program)
-
-
 def places_of_structure(*, structure) -> QuerySet[Place]:
     return Place.objects.filter(structure=structure).order_by("nom")
 

@@ -16,6 +16,7 @@ from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from accounts.perms import is_member_of_kind
 from accounts.selectors import organisations_list
+from accounts.shortcuts import organisation_acting_as
 from places import perms, selectors, services
 from places.exceptions import PlacesError
 from places.forms import (
@@ -264,9 +265,7 @@ def manage_place(request, pk: int):
 
 @login_required
 def structure_places(request, organisation_pk: int):
-    organisation = get_object_or_404(Organisation, pk=organisation_pk)
-    if not perms.can_view_structure_places(request.user, organisation):
-        raise PermissionDenied
+    organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.STRUCTURE)
     return render(
         request,
         "places/structure_places.html",

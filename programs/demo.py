@@ -36,7 +36,20 @@ def _call_window(year: int) -> tuple[dt.date, dt.date]:
     )
 
 
-def _accept_structures(*, program, call, keys, funder_user, first_iban: int) -> None:
+def _call_with_agreements(
+    *, program, title: str, text: str, keys, funder_user, first_iban: int
+) -> None:
+    """A published call, one application per structure, reviewed and accepted."""
+    opens_on, closes_on = _call_window(program.starts_on.year)
+    call = services.call_create(
+        actor=funder_user,
+        program=program,
+        title=title,
+        text=text,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        criteria=CRITERIA,
+    )
     services.call_publish(actor=funder_user, call=call)
     for offset, key in enumerate(keys):
         structure = organisation(key)
@@ -114,20 +127,11 @@ def _kap_konekt(year: int) -> None:
         services.quota_set(
             actor=funder_user, program=program, prescriber=organisation(key), units=units
         )
-    opens_on, closes_on = _call_window(year)
-    call = services.call_create(
-        actor=funder_user,
+    _call_with_agreements(
         program=program,
         title=f"Devenir partenaire de Kap Konèk.t {year}",
         text="La Région Réunion appelle les structures de médiation numérique de l'île à accompagner "
         "les Réunionnais, en individuel ou en ateliers de 5 personnes au plus.",
-        opens_on=opens_on,
-        closes_on=closes_on,
-        criteria=CRITERIA,
-    )
-    _accept_structures(
-        program=program,
-        call=call,
         keys=["structure_le_port", "structure_saint_benoit", "structure_saint_pierre"],
         funder_user=funder_user,
         first_iban=0,
@@ -182,20 +186,11 @@ def _pass_numerique_47(year: int) -> None:
         services.quota_set(
             actor=funder_user, program=program, prescriber=organisation(key), units=units
         )
-    opens_on, closes_on = _call_window(year)
-    call = services.call_create(
-        actor=funder_user,
+    _call_with_agreements(
         program=program,
         title=f"Structures de médiation du Pass numérique {year}",
         text="Le Département de Lot-et-Garonne appelle les lieux de médiation numérique à accepter "
         "les chèques Pass numérique de 10 €.",
-        opens_on=opens_on,
-        closes_on=closes_on,
-        criteria=CRITERIA,
-    )
-    _accept_structures(
-        program=program,
-        call=call,
         keys=["structure_agen", "structure_marmande"],
         funder_user=funder_user,
         first_iban=3,

@@ -5,8 +5,6 @@ from zoneinfo import ZoneInfo
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Organisation
-from places.models import Place
 from places.selectors import distance_km
 from programs.enums import AgreementStatus, ApplicationStatus, CallStatus
 from programs.models import Agreement, Application, Call, FundingCommitment, Program
@@ -52,9 +50,13 @@ def funding_shares(*, program: Program) -> list[FundingShare]:
     return shares
 
 
+def program_local(program: Program, moment: dt.datetime | None = None) -> dt.datetime:
+    """A moment (now by default) in the program's time zone (Indian/Reunion for La Réunion)."""
+    return (moment or timezone.now()).astimezone(ZoneInfo(program.time_zone))
+
+
 def program_today(program: Program, now: dt.datetime | None = None) -> dt.date:
-    """Today in the program's time zone (Indian/Reunion for La Réunion programs)."""
-    return (now or timezone.now()).astimezone(ZoneInfo(program.time_zone)).date()
+    return program_local(program, now).date()
 
 
 def calls_open() -> list[Call]:
@@ -64,10 +66,6 @@ def calls_open() -> list[Call]:
         (c for c in calls if c.opens_on <= program_today(c.program) <= c.closes_on),
         key=lambda c: c.closes_on,
     )
-
-
-def applications_of(*, structure: Organisation) -> QuerySet[Application]:
-    return Application.objects.filter(structure=structure).select_related("call", "call__program")
 
 
 def applications_ranked(*, call: Call) -> list[Application]:
@@ -85,14 +83,6 @@ def program_territory_communes(*, program: Program) -> QuerySet[Commune]:
     return Commune.objects.filter(
         Q(departement__in=program.departements.all()) | Q(code__in=program.communes.all())
     ).distinct()
-
-
-def agreement_places(*, program: Program) -> QuerySet[Place]:
-    return (
-        Place.objects.filter(agreements__program=program, agreements__status=AgreementStatus.ACTIVE)
-        .select_related("structure")
-        .distinct()
-    )
 
 
 @dataclass

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from vouchers.codes import token_hash
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
-from vouchers.models import Carnet, Unit, UnitEvent
+from vouchers.models import Carnet, UnitEvent
 
 
 def carnets_of(*, beneficiary) -> QuerySet[Carnet]:
@@ -45,12 +45,6 @@ def carnets_unused(*, prescriber, days: int, now: dt.datetime | None = None) -> 
         .exclude(units__state=UnitState.CONSUMED)
         .select_related("beneficiary", "program")
         .order_by("issued_at")
-    )
-
-
-def units_expiring(*, program, until: dt.date) -> QuerySet[Unit]:
-    return Unit.objects.filter(
-        program=program, state=UnitState.ISSUED, carnet__valid_until__lte=until
     )
 
 

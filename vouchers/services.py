@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation
 from beneficiaries.models import Beneficiary
+from core.money import format_euros
 from core.services import audit_record
 from core.sms import send_sms, sms_enabled
 from programs.enums import ValidityMode
@@ -403,7 +404,7 @@ def expiry_warnings_send(*, now: dt.datetime | None = None, days: int = 30) -> i
         )
         Carnet.objects.filter(pk__in=pks).update(expiry_warned_at=now)
         message = (
-            f"{units.count()} unités de {program.name} (valeur {value / 100:.2f} €), "
+            f"{units.count()} unités de {program.name} (valeur {format_euros(value)}), "
             f"sur {len(pks)} carnets, arrivent en fin de validité d'ici au {limit:%d/%m/%Y}. "
             "Les prescripteurs peuvent relancer les personnes concernées."
         )

@@ -10,27 +10,11 @@ from places.standard import SCHEMA_V1_PATH
 from tests.places.conftest import FIXTURES
 
 
-def _program(make_organisation, name="Kap Konèk.t 2026"):
-    import datetime as dt
-
-    from programs.models import Program
-
-    funder = make_organisation(kinds=("funder",))
-    return Program.objects.create(
-        name=name,
-        slug=name.lower().replace(" ", "-").replace(".", ""),
-        lead_funder=funder,
-        starts_on=dt.date(2026, 1, 1),
-        ends_on=dt.date(2026, 12, 31),
-        validity_end_on=dt.date(2026, 12, 31),
-    )
-
-
 def test_csv_export_of_the_whole_directory_validates_against_the_schema(
-    client, reunion_places, make_organisation, tmp_path
+    client, reunion_places, make_program, tmp_path
 ):
     places_import(content=(FIXTURES / "lieux-v0.1.csv").read_bytes(), source="hub-test")
-    program = _program(make_organisation)
+    program = make_program()
     place_program_accept(actor=None, place=Place.objects.first(), program=program)
     response = client.get("/lieux/export.csv")
     assert response.status_code == 200
@@ -43,9 +27,9 @@ def test_csv_export_of_the_whole_directory_validates_against_the_schema(
 
 
 def test_a_place_accepting_a_program_is_exported_free_under_condition_with_its_name(
-    client, reunion_places, make_organisation
+    client, reunion_places, make_program
 ):
-    program = _program(make_organisation)
+    program = make_program()
     place = Place.objects.get(source_id="ultra-num-974-104")
     place_program_accept(actor=None, place=place, program=program)
     rows = {

@@ -4,7 +4,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from places.enums import ReportStatus
 from places.models import Place, PlaceErrorReport, PlaceProgram
 from tests.places.conftest import REUNION_FILE
-from tests.places.test_export import _program
 
 
 @pytest.fixture
@@ -40,8 +39,8 @@ def test_search_with_an_unknown_commune_names_it(client, reunion_places):
     assert "Commune introuvable : « Zzyzx »" in response.content.decode()
 
 
-def test_search_by_accepted_program(client, reunion_places, make_organisation):
-    program = _program(make_organisation)
+def test_search_by_accepted_program(client, reunion_places, make_program):
+    program = make_program()
     place = Place.objects.get(source_id="ultra-num-974-132")
     PlaceProgram.objects.create(place=place, program=program, link_source="operator")
     response = client.get(
@@ -118,9 +117,9 @@ def test_import_page_refuses_other_files_keeping_the_source(client, communes, op
 
 
 def test_operator_links_a_place_to_a_structure_and_a_program(
-    client, reunion_places, operator, make_organisation
+    client, reunion_places, operator, make_organisation, make_program
 ):
-    program = _program(make_organisation)
+    program = make_program()
     structure = make_organisation()
     place = Place.objects.first()
     client.force_login(operator)
