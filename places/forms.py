@@ -61,7 +61,14 @@ class PlaceSearchForm(DsfrBaseForm):
     def clean(self):
         data = super().clean()
         has_point = data.get("latitude") is not None and data.get("longitude") is not None
-        if not data.get("commune") and not has_point and "commune" not in self.errors:
+        commune = data.get("commune")
+        if commune and commune.latitude is None and not has_point:
+            self.add_error(
+                "commune",
+                f"La position de {commune.name} n'est pas connue : choisissez une commune voisine "
+                "ou utilisez « Autour de moi ».",
+            )
+        if not commune and not has_point and "commune" not in self.errors:
             raise forms.ValidationError(
                 "Indiquez une commune ou un code postal, ou utilisez « Autour de moi ».",
                 code="no_origin",

@@ -151,3 +151,12 @@ def test_search_query_count_does_not_grow_with_results(
     with django_assert_max_num_queries(8):
         large = client.get("/lieux/", {"commune_label": "97437", "radius": "100"})
     assert small.context["count"] < large.context["count"] == 155
+
+
+def test_a_commune_without_a_reference_point_gets_a_clear_message(client, reunion_places):
+    from territories.models import Commune
+
+    Commune.objects.filter(code="97410").update(latitude=None, longitude=None)
+    response = client.get("/lieux/", {"commune": "97410", "radius": "20"})
+    assert response.status_code == 200
+    assert "La position de Saint-Benoît n&#x27;est pas connue" in response.content.decode()
