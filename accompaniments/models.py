@@ -1,8 +1,11 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
 from accompaniments.enums import ParticipantStatus, SessionKind, SessionStatus
+from core.timezones import local
 
 
 class Session(models.Model):
@@ -61,11 +64,23 @@ class Session(models.Model):
         ]
 
     def __str__(self):
-        return self.title or f"{self.get_kind_display()} du {self.starts_at:%d/%m/%Y %H:%M}"
+        return self.title or f"{self.get_kind_display()} du {self.starts_local:%d/%m/%Y à %H:%M}"
 
     @property
     def seats_left(self) -> int:
         return self.capacity - self.seats_taken
+
+    @property
+    def time_zone(self) -> str:
+        return self.program.time_zone
+
+    @property
+    def starts_local(self):
+        return local(self.starts_at, self.program)
+
+    @property
+    def ends_at(self):
+        return self.starts_at + dt.timedelta(minutes=self.duration_minutes)
 
 
 class Participant(models.Model):

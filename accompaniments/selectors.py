@@ -7,6 +7,8 @@ from django.utils import timezone
 from accompaniments.enums import SessionKind, SessionStatus
 from accompaniments.models import Session
 from beneficiaries.selectors import orientations_waiting_count
+from core.timezones import local_now
+from places.models import Place
 from vouchers.enums import UnitEventKind
 from vouchers.models import UnitEvent
 
@@ -18,7 +20,7 @@ def workshops_upcoming(*, place) -> QuerySet[Session]:
         kind=SessionKind.COLLECTIVE,
         status=SessionStatus.PLANNED,
         starts_at__gte=timezone.now(),
-    ).select_related("program")
+    ).select_related("program", "place")
 
 
 def sessions_of(*, structure, days_back: int = 30) -> QuerySet[Session]:
@@ -37,8 +39,16 @@ class Dashboard:
     orientations_waiting: int
 
 
+def structure_time_zone(*, structure) -> str:
+    """The zone of the structure's commune, or else of its places."""
+    if structure.commune_id:
+        return structure.time_zone
+    place = Place.objects.filter(structure=structure).only("code_insee", "commune_ref").first()
+    return place.time_zone if place else structure.time_zone
+
+
 def structure_dashboard(*, structure, now: dt.datetime | None = None) -> Dashboard:
-    now = timezone.localtime(now or timezone.now())
+    now = local_now(structure_time_zone(structure=structure), now)
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = start_of_day.replace(day=1)
     consumed = UnitEvent.objects.filter(

@@ -14,25 +14,15 @@ from beneficiaries.services import beneficiary_served_by
 from core.money import format_euros
 from core.services import audit_record, idempotent_call
 from core.sms import send_sms, sms_enabled
-from programs.enums import AgreementStatus
-from programs.models import Agreement, Program
-from programs.selectors import program_local, program_today
+from core.timezones import local
+from programs.models import Program
+from programs.selectors import agreement_active, program_local, program_today
 from vouchers.codes import code_matches, serial_normalize
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Allowance, Unit, UnitEvent
 
 MAX_WRONG_CODES = 5
 BLOCK_MINUTES = 15
-
-
-def agreement_active(*, program: Program, structure, on: dt.date) -> bool:
-    return Agreement.objects.filter(
-        program=program,
-        structure=structure,
-        status=AgreementStatus.ACTIVE,
-        starts_on__lte=on,
-        ends_on__gte=on,
-    ).exists()
 
 
 def _answer(outcome: str, message: str, **extra) -> dict:
@@ -80,7 +70,7 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
     except Unit.DoesNotExist:
         return _answer(O.UNKNOWN, "Aucun chèque ne porte ce numéro.", serial=serial)
     if unit.blocked_until and unit.blocked_until > now:
-        until = timezone.localtime(unit.blocked_until)
+        until = local(unit.blocked_until, unit.program)
         return _answer(
             O.BLOCKED,
             f"Chèque bloqué après des codes faux : réessayez après {until:%H:%M}.",
@@ -100,7 +90,7 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
     if unit.state == UnitState.CONSUMED:
         return _answer(
             O.ALREADY_USED,
-            f"Déjà utilisé le {timezone.localtime(unit.consumed_at):%d/%m/%Y}.",
+            f"Déjà utilisé le {local(unit.consumed_at, unit.program):%d/%m/%Y}.",
             serial=serial,
         )
     if unit.state == UnitState.CANCELLED or carnet.status == CarnetStatus.OPPOSED:
@@ -112,7 +102,8 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
     if unit.state == UnitState.EXPIRED or today > carnet.accepted_until:
         return _answer(
             O.EXPIRED,
-            f"Chèque expiré : il était valable jusqu'au {carnet.valid_until:%d/%m/%Y}.",
+            f"Chèque expiré : il était valable jusqu'au {carnet.valid_until:%d/%m/%Y} "
+            f"et accepté jusqu'au {carnet.accepted_until:%d/%m/%Y}.",
             serial=serial,
         )
     if not agreement_active(program=program, structure=structure, on=today):

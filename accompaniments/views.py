@@ -20,8 +20,8 @@ from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_view_beneficiary
 from beneficiaries.selectors import beneficiaries_of
 from places.models import Place
-from programs.enums import AgreementStatus
 from programs.models import Program, Track
+from programs.selectors import programs_under_agreement
 
 
 def _structure_of_user(request):
@@ -88,8 +88,8 @@ def session_list(request, organisation_pk: int):
 def session_create(request, organisation_pk: int):
     structure = organisation_acting_as(request, organisation_pk, OrganisationKind.STRUCTURE)
     programs = Program.objects.filter(
-        agreements__structure=structure, agreements__status=AgreementStatus.ACTIVE
-    ).distinct()
+        pk__in=[program.pk for program in programs_under_agreement(structure=structure)]
+    )
     form = SessionForm(
         request.POST or None,
         programs=programs,

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.enums import OrganisationKind, Role
 from accounts.validators import validate_rna, validate_siret
+from core.timezones import commune_zone
 
 
 class UserManager(BaseUserManager):
@@ -104,6 +105,10 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def time_zone(self) -> str:
+        return commune_zone(self.commune_id)
 
     @property
     def kinds(self) -> list[str]:

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from beneficiaries.enums import ConsentMethod, DiagnosticKind, Level, OrientationStatus
+from core.timezones import commune_zone
 
 
 class Orientation(models.Model):
@@ -60,6 +61,10 @@ class Orientation(models.Model):
     def __str__(self):
         return f"Orientation n° {self.pk} vers {self.place}"
 
+    @property
+    def time_zone(self) -> str:
+        return self.place.time_zone
+
 
 class Beneficiary(models.Model):
     """A person a prescriber works with. Only what the programs need; visible to the prescriber
@@ -101,6 +106,10 @@ class Beneficiary(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def time_zone(self) -> str:
+        return commune_zone(self.commune_id)
 
 
 class BeneficiaryStructure(models.Model):

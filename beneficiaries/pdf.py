@@ -1,14 +1,15 @@
 """The printable orientation sheet as a PDF (A4)."""
 
 import io
+from xml.sax.saxutils import escape
 
-from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.tables import Table
 
+from core.timezones import local
 from places.selectors import opening_hours_plain
 
 
@@ -25,31 +26,33 @@ def orientation_sheet_pdf(orientation) -> bytes:
         bottomMargin=2 * cm,
         title=f"Fiche d'orientation n° {orientation.pk}",
     )
-    created = timezone.localtime(orientation.created_at)
+    created = local(orientation.created_at, orientation)
     story = [
         Paragraph("Fiche d'orientation", styles["Title"]),
         Paragraph(
-            f"N° {orientation.pk} — le {created:%d/%m/%Y} — par {orientation.prescriber.name}",
+            f"N° {orientation.pk} — le {created:%d/%m/%Y} — par {escape(orientation.prescriber.name)}",
             styles["Normal"],
         ),
         Spacer(1, 0.6 * cm),
         Paragraph("Pour", styles["Heading2"]),
-        Paragraph(orientation.person_name, styles["Normal"]),
+        Paragraph(escape(orientation.person_name), styles["Normal"]),
         Paragraph("Besoin", styles["Heading2"]),
-        Paragraph(orientation.need.replace("\n", "<br/>"), styles["Normal"]),
+        Paragraph(escape(orientation.need).replace("\n", "<br/>"), styles["Normal"]),
         Paragraph("Où aller", styles["Heading2"]),
-        Paragraph(f"<b>{place.nom}</b>", styles["Normal"]),
-        Paragraph(f"{place.adresse}, {place.code_postal} {place.commune}", styles["Normal"]),
+        Paragraph(f"<b>{escape(place.nom)}</b>", styles["Normal"]),
+        Paragraph(
+            escape(f"{place.adresse}, {place.code_postal} {place.commune}"), styles["Normal"]
+        ),
     ]
     if place.telephone:
-        story.append(Paragraph(f"Téléphone : {place.telephone}", styles["Normal"]))
+        story.append(Paragraph(escape(f"Téléphone : {place.telephone}"), styles["Normal"]))
     if place.horaires_valid:
         story += [
             Spacer(1, 0.3 * cm),
             Table(opening_hours_plain(place), hAlign="LEFT"),
         ]
     elif place.horaires:
-        story.append(Paragraph(f"Horaires : {place.horaires}", styles["Normal"]))
+        story.append(Paragraph(escape(f"Horaires : {place.horaires}"), styles["Normal"]))
     story += [
         Spacer(1, 0.6 * cm),
         Paragraph(

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.timezones import commune_zone
 from places.enums import LinkSource, ReportStatus
 
 
@@ -89,6 +90,10 @@ class Place(models.Model):
     @property
     def public_id(self) -> str:
         return f"{self.source}:{self.source_id}"
+
+    @property
+    def time_zone(self) -> str:
+        return commune_zone(self.code_insee or self.commune_ref_id)
 
 
 class PlaceProgram(models.Model):

@@ -1,16 +1,15 @@
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import opening_hours
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.timezones import commune_zone, local_now
 from places.enums import ReportStatus
 from places.models import Place, PlaceErrorReport, PlaceProgram
 from places.standard import export_row, parse_opening_hours
-from territories.selectors import time_zone_of_commune
 
 EARTH_RADIUS_KM = 6371.0
 KM_PER_DEGREE = 111.32
@@ -43,7 +42,7 @@ class PlaceResult:
 
 
 def _local_now(code: str, now: dt.datetime | None = None) -> dt.datetime:
-    return (now or timezone.now()).astimezone(ZoneInfo(time_zone_of_commune(code=code)))
+    return local_now(commune_zone(code), now)
 
 
 def place_local_now(place: Place, now: dt.datetime | None = None) -> dt.datetime:

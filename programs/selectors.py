@@ -1,12 +1,12 @@
+import calendar
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, Q, QuerySet
-from django.utils import timezone
 
+from core.timezones import local_now, local_today
 from places.selectors import distance_km
-from programs.enums import AgreementStatus, ApplicationStatus, CallStatus
+from programs.enums import AgreementStatus, ApplicationStatus, CallStatus, ValidityMode
 from programs.models import Agreement, Application, Call, FundingCommitment, Program
 from territories.models import Commune
 
@@ -52,11 +52,67 @@ def funding_shares(*, program: Program) -> list[FundingShare]:
 
 def program_local(program: Program, moment: dt.datetime | None = None) -> dt.datetime:
     """A moment (now by default) in the program's time zone (Indian/Reunion for La Réunion)."""
-    return (moment or timezone.now()).astimezone(ZoneInfo(program.time_zone))
+    return local_now(program, moment)
 
 
 def program_today(program: Program, now: dt.datetime | None = None) -> dt.date:
-    return program_local(program, now).date()
+    return local_today(program, now)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def unit_validity(program: Program, issued_on: dt.date) -> tuple[dt.date, dt.date]:
+    """(valid until, still accepted until) of the units issued on a day."""
+    if program.validity_mode == ValidityMode.MONTHS_AFTER_ISSUE:
+        valid_until = _add_months(issued_on, program.validity_months)
+    else:
+        valid_until = program.validity_end_on
+    return valid_until, valid_until + dt.timedelta(days=program.validity_tolerance_days)
+
+
+def program_last_acceptance_on(program: Program) -> dt.date:
+    """The last day any unit of the program can be used: the acceptance date of the units
+    issued on the program's last day (31 January N+1 for units valid to 31 December N)."""
+    return unit_validity(program, program.ends_on)[1]
+
+
+def agreement_last_day(agreement: Agreement, program: Program) -> dt.date:
+    """An agreement that runs to the end of the program also covers the tolerance period of
+    the program's units; one that ends earlier stops on its own date."""
+    if agreement.ends_on >= program.ends_on:
+        return max(agreement.ends_on, program_last_acceptance_on(program))
+    return agreement.ends_on
+
+
+def agreement_active(*, program: Program, structure, on: dt.date) -> bool:
+    """The one rule of DOMAIN.md invariant 2: the structure may use the program's units (and
+    give its sessions) on this day."""
+    agreement = (
+        Agreement.objects.filter(
+            program=program, structure=structure, status=AgreementStatus.ACTIVE, starts_on__lte=on
+        )
+        .only("starts_on", "ends_on")
+        .first()
+    )
+    return agreement is not None and on <= agreement_last_day(agreement, program)
+
+
+def programs_under_agreement(*, structure, on: dt.date | None = None) -> list[Program]:
+    """Programs whose units the structure may use on this day (today in each program's zone)."""
+    agreements = Agreement.objects.filter(
+        structure=structure, status=AgreementStatus.ACTIVE
+    ).select_related("program")
+    return [
+        agreement.program
+        for agreement in agreements
+        if agreement.starts_on
+        <= (on or program_today(agreement.program))
+        <= agreement_last_day(agreement, agreement.program)
+    ]
 
 
 def calls_open() -> list[Call]:

@@ -52,20 +52,3 @@ def commune_search(*, query: str, limit: int = 10) -> QuerySet[Commune] | list[C
 
 def commune_get(*, code: str) -> Commune | None:
     return Commune.objects.select_related("departement").filter(code=code).first()
-
-
-_OVERSEAS_TIME_ZONES = {
-    "971": "America/Guadeloupe",
-    "972": "America/Martinique",
-    "973": "America/Cayenne",
-    "974": "Indian/Reunion",
-    "975": "America/Miquelon",
-    "976": "Indian/Mayotte",
-    "977": "America/St_Barthelemy",
-    "978": "America/Marigot",
-}
-
-
-def time_zone_of_commune(*, code: str) -> str:
-    """The legal time of a commune, from its INSEE code (overseas départements differ)."""
-    return _OVERSEAS_TIME_ZONES.get((code or "")[:3], "Europe/Paris")

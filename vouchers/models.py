@@ -98,6 +98,10 @@ class Carnet(models.Model):
     def __str__(self):
         return f"Carnet {self.number}"
 
+    @property
+    def time_zone(self) -> str:
+        return self.program.time_zone
+
 
 class Unit(models.Model):
     carnet = models.ForeignKey(Carnet, on_delete=models.PROTECT, related_name="units")
@@ -131,6 +135,10 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.serial
+
+    @property
+    def time_zone(self) -> str:
+        return self.program.time_zone
 
 
 class UnitEvent(AppendOnlyModel):

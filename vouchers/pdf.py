@@ -12,6 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from core.money import format_euros
+from core.timezones import local
 from vouchers.codes import code_display
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -78,7 +79,7 @@ def _cover(canvas: Canvas, issued) -> None:
     canvas.setFont("Helvetica", 13)
     lines = [
         f"Carnet n° {carnet.number} — {carnet.units_count} × {_value_label(carnet).lower()}",
-        f"Valable du {carnet.issued_at:%d/%m/%Y} au {carnet.valid_until:%d/%m/%Y}"
+        f"Valable du {local(carnet.issued_at, carnet):%d/%m/%Y} au {carnet.valid_until:%d/%m/%Y}"
         f" (encore accepté jusqu'au {carnet.accepted_until:%d/%m/%Y}).",
         f"Code pour voir ce qui reste sur votre carnet : {code_display(issued.access_code)}",
         "Gardez ce carnet comme de l'argent : chaque chèque ne sert qu'une fois.",

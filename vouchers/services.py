@@ -1,4 +1,3 @@
-import calendar
 import datetime as dt
 import logging
 import re
@@ -14,10 +13,9 @@ from beneficiaries.models import Beneficiary
 from core.money import format_euros
 from core.services import audit_record
 from core.sms import send_sms, sms_enabled
-from programs.enums import ValidityMode
 from programs.exceptions import ProgramsError
 from programs.models import Program
-from programs.selectors import program_today
+from programs.selectors import program_today, unit_validity
 from programs.services import budget_release, budget_reserve
 from vouchers.codes import (
     code_display,
@@ -44,21 +42,6 @@ class IssuedCarnet:
     codes: list[tuple[str, str]] = field(default_factory=list)  # (serial, code)
     access_code: str = ""
     link_token: str = ""
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def carnet_validity(program: Program, issued_on: dt.date) -> tuple[dt.date, dt.date]:
-    """(valid until, still accepted until)."""
-    if program.validity_mode == ValidityMode.MONTHS_AFTER_ISSUE:
-        valid_until = _add_months(issued_on, program.validity_months)
-    else:
-        valid_until = program.validity_end_on
-    return valid_until, valid_until + dt.timedelta(days=program.validity_tolerance_days)
 
 
 def _serial_prefix(program: Program) -> str:
@@ -214,7 +197,7 @@ def carnet_issue(
     if not program.starts_on <= today <= program.ends_on:
         raise VouchersError("Le programme n'est pas en cours : aucun carnet ne peut être remis.")
     _check_delivery(beneficiary, delivery)
-    valid_until, accepted_until = carnet_validity(program, today)
+    valid_until, accepted_until = unit_validity(program, today)
     with transaction.atomic():
         # Lock order shared with unit_consume: the allowance first, the program row last.
         _allowance_take(program=program, beneficiary=beneficiary, year=today.year, units=units)

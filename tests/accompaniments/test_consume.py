@@ -207,3 +207,25 @@ def test_a_wrong_code_then_the_right_one_with_the_same_key(voucher_setup, agreed
         actor=None, structure=agreed_money_structure, serial=serial, code=code, idempotency_key="k"
     )
     assert replay == right
+
+
+def test_the_tolerance_month_is_honoured(
+    voucher_setup, agreed_money_structure, money_program, time_machine
+):
+    """Valid to 31/12, still accepted to 31/01: the agreement covers that month too."""
+    carnet = voucher_setup.carnet
+    assert (carnet.valid_until, carnet.accepted_until) == (
+        dt.date(2026, 12, 31),
+        dt.date(2027, 1, 31),
+    )
+    paris = dt.timezone(dt.timedelta(hours=1))
+    time_machine.move_to(dt.datetime(2026, 12, 20, 12, tzinfo=paris))
+    assert _consume(agreed_money_structure, voucher_setup, 0)["outcome"] == "consumed"
+    time_machine.move_to(dt.datetime(2027, 1, 15, 12, tzinfo=paris))
+    assert _consume(agreed_money_structure, voucher_setup, 1)["outcome"] == "consumed"
+    time_machine.move_to(dt.datetime(2027, 2, 1, 12, tzinfo=paris))
+    refused = _consume(agreed_money_structure, voucher_setup, 2)
+    assert refused["outcome"] == "expired"
+    assert refused["message"] == (
+        "Chèque expiré : il était valable jusqu'au 31/12/2026 et accepté jusqu'au 31/01/2027."
+    )
