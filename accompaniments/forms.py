@@ -7,6 +7,10 @@ from dsfr.forms import DsfrBaseForm
 from accompaniments.enums import DURATION_PRESETS, SessionKind
 from places.enums import Service
 
+DURATION_CHOICES = [
+    (m, f"{m // 60} h {m % 60:02d}" if m >= 60 else f"{m} min") for m in DURATION_PRESETS
+]
+
 
 class RedeemForm(DsfrBaseForm):
     serial = forms.CharField(
@@ -18,11 +22,46 @@ class RedeemForm(DsfrBaseForm):
         label="Code secret", max_length=12, help_text="8 caractères, par exemple AB3D-7KQ2."
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    session = forms.ModelChoiceField(
+        label="Séance du jour",
+        queryset=None,
+        required=False,
+        empty_label="Aucune : noter un nouvel accompagnement",
+        help_text="Si la personne vient à une séance prévue aujourd'hui, choisissez-la.",
+    )
+    kind = forms.ChoiceField(
+        label="Accompagnement", choices=SessionKind.choices, initial=SessionKind.INDIVIDUAL
+    )
+    place = forms.ModelChoiceField(
+        label="Lieu", queryset=None, required=False, empty_label="Choisissez le lieu"
+    )
+    duration = forms.TypedChoiceField(
+        label="Durée", coerce=int, choices=DURATION_CHOICES, initial=60
+    )
+    themes = forms.MultipleChoiceField(
+        label="Ce que vous avez fait ensemble",
+        choices=Service.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, sessions, places, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions
+        self.fields["session"].label_from_instance = lambda s: (
+            f"{s.starts_local:%H:%M} — {s} ({s.program.name})"
+        )
+        self.fields["place"].queryset = places
+        if len(places) == 1:
+            self.initial.setdefault("place", places[0].pk)
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("session") and not data.get("place") and "place" not in self.errors:
+            self.add_error("place", "Lieu : choisissez où l'accompagnement a eu lieu.")
+        return data
 
 
 class SessionForm(DsfrBaseForm):
@@ -39,17 +78,14 @@ class SessionForm(DsfrBaseForm):
     duration = forms.TypedChoiceField(
         label="Durée",
         coerce=int,
-        choices=[
-            (m, f"{m // 60} h {m % 60:02d}" if m >= 60 else f"{m} min") for m in DURATION_PRESETS
-        ]
-        + [(0, "autre durée")],
+        choices=DURATION_CHOICES + [(0, "autre durée")],
         initial=60,
     )
     custom_duration = forms.IntegerField(
         label="Autre durée (minutes)", min_value=5, max_value=480, required=False
     )
     capacity = forms.IntegerField(
-        label="Nombre de places (atelier)", min_value=1, initial=5, required=False
+        label="Nombre de places (atelier)", min_value=1, max_value=50, initial=5, required=False
     )
     mediator = forms.ModelChoiceField(label="Médiateur", queryset=None, empty_label=None)
     track = forms.ModelChoiceField(label="Parcours", queryset=None, required=False)
@@ -115,3 +151,27 @@ class SurveyForm(DsfrBaseForm):
         coerce=lambda v: v == "yes",
         widget=forms.RadioSelect,
     )
+
+
+class WelcomeForm(DsfrBaseForm):
+    number = forms.CharField(
+        label="Numéro de la carte ou du carnet",
+        max_length=24,
+        help_text="Scannez le QR code « pour le lieu » ou tapez le numéro, par exemple KK26-C000012.",
+    )
+    code = forms.CharField(
+        label="Code de la carte",
+        max_length=12,
+        help_text="Écrit sous le numéro, par exemple AB3D-7KQ2. La personne peut vous le dicter.",
+    )
+
+
+class WalkInForm(DsfrBaseForm):
+    place = forms.ModelChoiceField(label="Lieu", queryset=None, empty_label=None)
+    duration = forms.TypedChoiceField(
+        label="Durée", coerce=int, choices=DURATION_CHOICES, initial=60
+    )
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = places

@@ -23,6 +23,32 @@ def workshops_upcoming(*, place) -> QuerySet[Session]:
     ).select_related("program", "place")
 
 
+def sessions_bookable(*, structure, program) -> QuerySet[Session]:
+    """The structure's sessions of a program that still take people: today's and later."""
+    start_of_day = local_now(program).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Session.objects.filter(
+        structure=structure,
+        program=program,
+        status=SessionStatus.PLANNED,
+        starts_at__gte=start_of_day,
+    ).select_related("place", "program")[:20]
+
+
+def sessions_today_of(*, structure) -> QuerySet[Session]:
+    """The structure's sessions of today, in its zone (a voucher can be linked to one)."""
+    zone = structure_time_zone(structure=structure)
+    start_of_day = local_now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        Session.objects.filter(
+            structure=structure,
+            starts_at__gte=start_of_day,
+            starts_at__lt=start_of_day + dt.timedelta(days=1),
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("place", "program")
+    )
+
+
 def sessions_of(*, structure, days_back: int = 30) -> QuerySet[Session]:
     since = timezone.now() - dt.timedelta(days=days_back)
     return Session.objects.filter(structure=structure, starts_at__gte=since).select_related(

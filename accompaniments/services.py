@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -9,8 +10,8 @@ from accompaniments.enums import ConsumeOutcome as O
 from accompaniments.enums import ParticipantStatus, SessionKind, SessionStatus
 from accompaniments.exceptions import AccompanimentsError
 from accompaniments.models import Participant, SatisfactionSurvey, Session
-from accompaniments.selectors import sessions_needing_reminder
-from beneficiaries.services import beneficiary_served_by
+from accompaniments.selectors import sessions_bookable, sessions_needing_reminder
+from beneficiaries.services import beneficiary_served_by, orientations_mark_came
 from core.money import format_euros
 from core.services import audit_record, idempotent_call
 from core.sms import send_sms, sms_enabled
@@ -19,7 +20,9 @@ from programs.models import Program
 from programs.selectors import agreement_active, program_local, program_today
 from vouchers.codes import code_matches, serial_normalize
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
-from vouchers.models import Allowance, Unit, UnitEvent
+from vouchers.exceptions import VouchersError
+from vouchers.models import Allowance, Carnet, Unit, UnitEvent
+from vouchers.services import carnet_open
 
 MAX_WRONG_CODES = 5
 BLOCK_MINUTES = 15
@@ -59,7 +62,9 @@ def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> dic
     )
 
 
-def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
+def _voucher(
+    *, actor, structure, serial: str, code: str, test: bool, record: "ServiceRecord | None"
+) -> dict:
     now = timezone.now()
     try:
         unit = (
@@ -82,8 +87,9 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
     if program.is_hours:
         return _answer(
             O.UNKNOWN,
-            "Ce carnet compte des heures : marquez la personne présente à sa séance, "
-            "ses heures se décomptent seules.",
+            "C'est une carte d'heures : ouvrez « Accueillir une personne » avec le numéro et le "
+            "code de sa carte, puis inscrivez-la à une séance. Ses heures se décomptent quand "
+            "vous la notez présente.",
             serial=serial,
         )
     today = program_today(program, now)
@@ -134,15 +140,27 @@ def _voucher(*, actor, structure, serial: str, code: str, test: bool) -> dict:
         committed_cents=F("committed_cents") - value, consumed_cents=F("consumed_cents") + value
     ):
         raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
+    session = (
+        _service_record(actor=actor, structure=structure, carnet=carnet, record=record, now=now)
+        if record is not None
+        else None
+    )
     UnitEvent.objects.create(
         unit=unit,
         kind=UnitEventKind.CONSUMED,
         actor=actor,
         organisation=structure,
         amount_cents=value,
+        data={"session": session.pk} if session else {},
     )
     beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
-    return _answer(O.CONSUMED, f"Chèque utilisé : {label}.", serial=serial, value_cents=value)
+    return _answer(
+        O.CONSUMED,
+        f"Chèque utilisé : {label}." + (f" Accompagnement noté : {session}." if session else ""),
+        serial=serial,
+        value_cents=value,
+        session=session.pk if session else None,
+    )
 
 
 def _cap_refusal(allowance: Allowance, minutes: int) -> dict | None:
@@ -176,7 +194,7 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
         "state": UnitState.ISSUED,
         "carnet__beneficiary__identity_key": beneficiary.identity_key,
         "carnet__status": CarnetStatus.ACTIVE,
-        "carnet__issued_at__lte": session.starts_at,
+        "carnet__issued_at__lte": session.ends_at,
         "carnet__accepted_until__gte": when,
     }
     # Lock order: allowances (by year), units (by program year, then key), session, program.
@@ -223,11 +241,14 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
     consumed_here = session.participants.filter(consumed_minutes__gt=0).count()
     if consumed_here >= session.capacity:
         return _answer(O.GROUP_FULL, f"L'atelier compte déjà {session.capacity} participants.")
-    if not Participant.objects.filter(
-        pk=participant.pk,
-        consumed_minutes=0,
-        status__in=[ParticipantStatus.BOOKED, ParticipantStatus.PRESENT],
-    ).update(consumed_minutes=minutes, status=ParticipantStatus.PRESENT):
+    if (
+        not Participant.objects.filter(
+            pk=participant.pk,
+            consumed_minutes=0,
+        )
+        .exclude(status=ParticipantStatus.WAITING)
+        .update(consumed_minutes=minutes, status=ParticipantStatus.PRESENT)
+    ):
         return _answer(O.ALREADY_USED, "Les heures de cette séance sont déjà décomptées.")
     rate = (
         program.hourly_rate_collective_cents
@@ -256,7 +277,7 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
                 organisation=structure,
                 minutes=take,
                 amount_cents=unit_amount,
-                data={"session": session.pk},
+                data={"session": session.pk, "participant": participant.pk},
             )
         )
     UnitEvent.objects.bulk_create(events)
@@ -298,12 +319,14 @@ def unit_consume(
     code: str = "",
     participant: Participant | None = None,
     test: bool = False,
+    record: "ServiceRecord | None" = None,
 ) -> dict:
     """The one way units are used. A voucher (serial and secret code) for money programs, or a
     participant's session for hours programs. Holds DOMAIN.md invariants 1 to 4 and 7: rows
     locked in a fixed order (allowance, units by primary key, session), state changed only by
     conditional updates, an event per change, and a replayed idempotency key gets the first
-    answer. `test` checks a voucher without using it."""
+    answer. `test` checks a voucher without using it; `record` says what service the voucher
+    paid for (an accompaniment recorded or linked in the same transaction)."""
     if participant is not None:
         # The participant row itself makes a session's hours counted once.
         return idempotent_call(
@@ -323,7 +346,12 @@ def unit_consume(
         scope="unit_check" if test else "unit_consume",
         key="" if test else idempotency_key,
         compute=lambda: _voucher(
-            actor=actor, structure=structure, serial=normalized, code=code, test=test
+            actor=actor,
+            structure=structure,
+            serial=normalized,
+            code=code,
+            test=test,
+            record=record,
         ),
         keep=_is_final,
     )
@@ -422,6 +450,8 @@ def participant_book(*, actor, session: Session, beneficiary, booked_by=None) ->
                 waiting_position=last + 1,
                 booked_by=booked_by,
             )
+        if booked_by is not None and booked_by.pk == session.structure_id:
+            orientations_mark_came(actor=actor, beneficiary_id=beneficiary.pk, structure=booked_by)
         audit_record(
             actor=actor,
             action="session.booked",
@@ -482,27 +512,303 @@ def session_add_anonymous(*, actor, session: Session, count: int) -> None:
     audit_record(actor=actor, action="session.anonymous_added", obj=session, data={"count": count})
 
 
-def attendance_record(*, actor, structure, participant: Participant, status: str) -> dict:
-    """Present: the session's hours are deducted (hours programs). Excused or absent: nothing."""
-    if participant.session.structure_id != structure.pk:
+def _attendance_window(session: Session, now: dt.datetime) -> None:
+    if now < session.starts_at:
+        raise AccompanimentsError(
+            "La séance n'a pas encore commencé : la présence se note à partir du "
+            f"{session.starts_local:%d/%m/%Y à %H:%M}."
+        )
+
+
+def attendance_record(
+    *, actor, structure, participant: Participant, status: str, reason: str = ""
+) -> dict:
+    """Present: the session's hours are deducted (hours programs). Excused or absent: nothing.
+    Only from the session's start. A mark already given is corrected the same day with a
+    reason; hours already deducted are given back by a compensating ledger event."""
+    session = participant.session
+    if session.structure_id != structure.pk:
         raise AccompanimentsError("Cette séance n'est pas celle de votre structure.")
     if participant.status == ParticipantStatus.WAITING:
         raise AccompanimentsError(
             "Cette personne est sur liste d'attente : pas de place pour elle."
         )
-    if status == ParticipantStatus.PRESENT:
-        if participant.session.program.is_hours:
-            return unit_consume(actor=actor, structure=structure, participant=participant)
-        Participant.objects.filter(pk=participant.pk).update(status=status)
-        return _answer(O.VALID, "Présence notée : saisissez son chèque pour l'utiliser.")
-    if status not in (ParticipantStatus.EXCUSED, ParticipantStatus.ABSENT):
-        raise AccompanimentsError("Présent, excusé ou absent.")
-    if participant.consumed_minutes:
-        raise AccompanimentsError(
-            "Les heures ont déjà été décomptées : la personne était présente."
+    if status not in (
+        ParticipantStatus.PRESENT,
+        ParticipantStatus.EXCUSED,
+        ParticipantStatus.ABSENT,
+    ):
+        raise AccompanimentsError("Choisissez : présent, excusé ou absent.")
+    now = timezone.now()
+    _attendance_window(session, now)
+    correcting = participant.status != ParticipantStatus.BOOKED
+    if correcting:
+        if participant.status == status:
+            raise AccompanimentsError(
+                f"{participant.beneficiary.first_name} est déjà noté(e) {participant.get_status_display()}."
+            )
+        if program_today(session.program, now) != session.starts_local.date():
+            raise AccompanimentsError(
+                "Une présence se corrige le jour même de la séance. Après, contactez l'opérateur."
+            )
+        if not reason.strip():
+            raise AccompanimentsError("Motif de la correction : indiquez pourquoi vous corrigez.")
+    with transaction.atomic():
+        if participant.consumed_minutes and status != ParticipantStatus.PRESENT:
+            answer = _hours_reverse(
+                actor=actor,
+                structure=structure,
+                participant=participant,
+                status=status,
+                reason=reason.strip(),
+            )
+        elif status == ParticipantStatus.PRESENT and session.program.is_hours:
+            answer = unit_consume(actor=actor, structure=structure, participant=participant)
+        else:
+            Participant.objects.filter(pk=participant.pk).update(status=status)
+            label = ParticipantStatus(status).label
+            answer = _answer(
+                O.VALID,
+                f"{participant.beneficiary.first_name} : {label}."
+                + (
+                    " Utilisez son chèque sur « Valider un chèque »."
+                    if status == ParticipantStatus.PRESENT
+                    else ""
+                ),
+            )
+        if correcting and answer["ok"]:
+            audit_record(
+                actor=actor,
+                action="session.attendance_corrected",
+                obj=participant,
+                organisation_id=structure.pk,
+                data={"from": participant.status, "to": status, "reason": reason.strip()[:300]},
+            )
+        _session_close_if_recorded(session)
+    return answer
+
+
+def _session_close_if_recorded(session: Session) -> None:
+    """A session whose every seated person has a mark is done."""
+    if not session.participants.filter(status=ParticipantStatus.BOOKED).exists():
+        Session.objects.filter(pk=session.pk, status=SessionStatus.PLANNED).update(
+            status=SessionStatus.DONE
         )
-    Participant.objects.filter(pk=participant.pk).update(status=status)
-    return _answer(O.VALID, f"{participant.beneficiary.first_name} : {status}.")
+
+
+def _hours_reverse(*, actor, structure, participant: Participant, status: str, reason: str) -> dict:
+    """Gives back the hours a participant's presence deducted: a REVERSED event per CONSUMED
+    event, units, yearly allowance and budget moved back by conditional updates, in the lock
+    order of the consumption (allowances, units, session, program)."""
+    session = participant.session
+    program = session.program
+    mine = UnitEvent.objects.filter(data__participant=participant.pk, data__session=session.pk)
+    reversed_ids = set(
+        mine.filter(kind=UnitEventKind.REVERSED).values_list("data__reverses", flat=True)
+    )
+    consumed = [
+        event
+        for event in mine.filter(kind=UnitEventKind.CONSUMED).select_related("unit__carnet")
+        if event.pk not in reversed_ids
+    ]
+    years = sorted({event.unit.carnet.program_year for event in consumed})
+    identity = participant.beneficiary.identity_key
+    allowances = {
+        allowance.year: allowance
+        for allowance in Allowance.objects.select_for_update()
+        .filter(program=program, identity_key=identity, year__in=years)
+        .order_by("year")
+    }
+    units = {
+        unit.pk: unit
+        for unit in Unit.objects.select_for_update()
+        .filter(pk__in=[event.unit_id for event in consumed])
+        .order_by("pk")
+    }
+    Session.objects.select_for_update().filter(pk=session.pk).first()
+    minutes = sum(event.minutes for event in consumed)
+    if not consumed or not Participant.objects.filter(
+        pk=participant.pk, consumed_minutes=minutes
+    ).update(consumed_minutes=0, status=status):
+        raise AccompanimentsError("Présence modifiée en même temps : rechargez la page.")
+    committed_back, amount_back, per_year, events = 0, 0, {}, []
+    for event in consumed:
+        unit = units[event.unit_id]
+        before = unit.minutes_left
+        after = before + event.minutes
+        if after > 60 or unit.state not in (UnitState.ISSUED, UnitState.CONSUMED):
+            raise AccompanimentsError(
+                "Ces heures ont changé depuis (carnet remplacé ou expiré) : contactez l'opérateur."
+            )
+        if not Unit.objects.filter(pk=unit.pk, minutes_left=before, state=unit.state).update(
+            minutes_left=after, state=UnitState.ISSUED, consumed_at=None, consumed_by=None
+        ):
+            raise AccompanimentsError("Heures modifiées en même temps : recommencez.")
+        unit.minutes_left, unit.state = after, UnitState.ISSUED
+        committed_back += unit.value_cents * after // 60 - unit.value_cents * before // 60
+        amount_back += event.amount_cents
+        year = unit.carnet.program_year
+        per_year[year] = per_year.get(year, 0) + event.minutes
+        events.append(
+            UnitEvent(
+                unit=unit,
+                kind=UnitEventKind.REVERSED,
+                actor=actor,
+                organisation=structure,
+                minutes=event.minutes,
+                amount_cents=-event.amount_cents,
+                reason=reason[:300],
+                data={"session": session.pk, "participant": participant.pk, "reverses": event.pk},
+            )
+        )
+    UnitEvent.objects.bulk_create(events)
+    for year, taken in per_year.items():
+        if not Allowance.objects.filter(pk=allowances[year].pk, minutes_consumed__gte=taken).update(
+            minutes_consumed=F("minutes_consumed") - taken
+        ):
+            raise AccompanimentsError("Compteur d'heures incohérent : contactez l'opérateur.")
+    if not Program.objects.filter(pk=program.pk, consumed_cents__gte=amount_back).update(
+        committed_cents=F("committed_cents") + committed_back,
+        consumed_cents=F("consumed_cents") - amount_back,
+    ):
+        raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
+    label = ParticipantStatus(status).label
+    return _answer(
+        O.VALID,
+        f"Présence corrigée : {participant.beneficiary.first_name} {label}. "
+        f"{minutes // 60} h {minutes % 60:02d} rendues sur son carnet.",
+        minutes=minutes,
+    )
+
+
+# --- The counter: a person comes with a carnet --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    """What a voucher paid for: a session of today to link to, or a new one to record."""
+
+    place: object = None
+    kind: str = SessionKind.INDIVIDUAL
+    duration_minutes: int = 60
+    themes: tuple = ()
+    mediator: object = None
+    session: Session | None = None
+
+
+def _service_record(*, actor, structure, carnet: Carnet, record: ServiceRecord, now) -> Session:
+    beneficiary = carnet.beneficiary
+    if record.session is not None:
+        session = Session.objects.filter(
+            pk=record.session.pk, structure=structure, program=carnet.program
+        ).first()
+        if session is None:
+            raise AccompanimentsError("Séance : choisissez une séance de votre structure.")
+    else:
+        session = session_create(
+            actor=actor,
+            structure=structure,
+            place=record.place,
+            program=carnet.program,
+            kind=record.kind,
+            starts_at=now,
+            duration_minutes=record.duration_minutes,
+            mediator=record.mediator,
+            capacity=1 if record.kind == SessionKind.INDIVIDUAL else carnet.program.max_group_size,
+            themes=record.themes,
+        )
+    participant = Participant.objects.filter(session=session, beneficiary=beneficiary).first()
+    if participant is None:
+        participant = participant_book(
+            actor=actor,
+            session=session,
+            beneficiary=beneficiary,
+            booked_by=structure,
+        )
+    if participant.status == ParticipantStatus.WAITING:
+        raise AccompanimentsError(f"Séance complète ({session.capacity} personnes au plus).")
+    Participant.objects.filter(pk=participant.pk).update(status=ParticipantStatus.PRESENT)
+    if record.session is None:
+        _session_close_if_recorded(session)
+    return session
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """A person welcomed at a structure's counter with their carnet's number and code."""
+
+    carnet: Carnet
+    minutes_left: int
+    units_left: int
+    orientations_came: int = 0
+    sessions: list = field(default_factory=list)
+
+
+def carnet_welcome(*, actor, structure, number: str, code: str) -> Welcome:
+    """Opens a carnet at the counter (number + code, the same throttled check as the balance
+    page): the structure may then see and enrol the person; an orientation it received for
+    them is marked as "came"."""
+    try:
+        carnet = carnet_open(number=number, code=code)
+    except VouchersError as error:
+        raise AccompanimentsError(str(error)) from error
+    program = carnet.program
+    today = program_today(program)
+    if carnet.status == CarnetStatus.OPPOSED:
+        raise AccompanimentsError(
+            "Ce carnet a été déclaré perdu ou volé : la personne en a reçu un nouveau."
+        )
+    if carnet.status == CarnetStatus.EXPIRED or today > carnet.accepted_until:
+        raise AccompanimentsError(
+            f"Carnet expiré : il était valable jusqu'au {carnet.valid_until:%d/%m/%Y} "
+            f"et accepté jusqu'au {carnet.accepted_until:%d/%m/%Y}."
+        )
+    if not agreement_active(program=program, structure=structure, on=today):
+        raise AccompanimentsError(
+            f"Pas valable dans votre structure : aucune convention active pour {program.name}."
+        )
+    with transaction.atomic():
+        beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
+        came = orientations_mark_came(
+            actor=actor, beneficiary_id=carnet.beneficiary_id, structure=structure
+        )
+        audit_record(
+            actor=actor,
+            action="carnet.welcomed",
+            obj=carnet,
+            organisation_id=structure.pk,
+        )
+    usable = Unit.objects.filter(carnet=carnet, state=UnitState.ISSUED)
+    return Welcome(
+        carnet=carnet,
+        minutes_left=sum(usable.values_list("minutes_left", flat=True)),
+        units_left=usable.count(),
+        orientations_came=came,
+        sessions=list(sessions_bookable(structure=structure, program=program)),
+    )
+
+
+def session_walk_in(
+    *, actor, structure, beneficiary, program: Program, place, mediator, duration_minutes: int
+) -> Participant:
+    """An individual session that starts now for a person who came without an appointment."""
+    with transaction.atomic():
+        session = session_create(
+            actor=actor,
+            structure=structure,
+            place=place,
+            program=program,
+            kind=SessionKind.INDIVIDUAL,
+            starts_at=timezone.now(),
+            duration_minutes=duration_minutes,
+            mediator=mediator,
+        )
+        return participant_book(
+            actor=actor,
+            session=session,
+            beneficiary=beneficiary,
+            booked_by=structure,
+        )
 
 
 def survey_record(

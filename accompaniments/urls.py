@@ -6,6 +6,8 @@ app_name = "accompaniments"
 
 urlpatterns = [
     path("valider/", views.redeem, name="redeem"),
+    path("accueil/", views.welcome, name="welcome"),
+    path("accueil/seance-immediate/", views.walk_in, name="walk_in"),
     path("structure/<int:organisation_pk>/", views.dashboard, name="dashboard"),
     path("structure/<int:organisation_pk>/seances/", views.session_list, name="session_list"),
     path(

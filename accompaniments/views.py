@@ -1,16 +1,27 @@
+import re
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accompaniments import perms, selectors, services
 from accompaniments.enums import ParticipantStatus
 from accompaniments.exceptions import AccompanimentsError
-from accompaniments.forms import AnonymousForm, BookForm, RedeemForm, SessionForm, SurveyForm
+from accompaniments.forms import (
+    AnonymousForm,
+    BookForm,
+    RedeemForm,
+    SessionForm,
+    SurveyForm,
+    WalkInForm,
+    WelcomeForm,
+)
 from accompaniments.models import Participant, Session
 from accounts.enums import OrganisationKind
 from accounts.models import User
@@ -19,15 +30,16 @@ from accounts.shortcuts import organisation_acting_as
 from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_view_beneficiary
 from beneficiaries.selectors import beneficiaries_of
+from core.forms import parse_id
 from places.models import Place
 from programs.models import Program, Track
-from programs.selectors import programs_under_agreement
+from programs.selectors import program_today, programs_under_agreement
 
 
 def _structure_of_user(request):
     structures = organisations_of(user=request.user, kind=OrganisationKind.STRUCTURE)
     chosen = structures.filter(
-        pk=request.POST.get("structure") or request.GET.get("structure")
+        pk=parse_id(request.POST.get("structure") or request.GET.get("structure"))
     ).first()
     structure = chosen or structures.first()
     if structure is None:
@@ -35,30 +47,123 @@ def _structure_of_user(request):
     return structure, structures
 
 
+_CARNET_NUMBER = re.compile(r"^\s*[A-Za-z0-9]{2,6}-?C\d{6}\s*$")
+
+
 @never_cache
 @login_required
 def redeem(request):
-    """Scan or type a voucher, enter its secret code, then test it or use it."""
+    """Scan or type a voucher, enter its secret code, say what was done, then use it (or only
+    test it)."""
     structure, structures = _structure_of_user(request)
-    form = RedeemForm(request.POST or None, initial={"serial": request.GET.get("serie", "")})
+    serial = request.GET.get("serie", "")
+    if _CARNET_NUMBER.match(serial) or _CARNET_NUMBER.match(request.POST.get("serial", "")):
+        number = serial or request.POST["serial"]
+        return redirect(f"{reverse('accompaniments:welcome')}?carnet={number.strip().upper()}")
+    form = RedeemForm(
+        request.POST or None,
+        initial={"serial": serial},
+        sessions=selectors.sessions_today_of(structure=structure),
+        places=Place.objects.filter(structure=structure),
+    )
     result = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         test = request.POST.get("action") == "test"
-        result = services.unit_consume(
-            actor=request.user,
-            structure=structure,
-            serial=form.cleaned_data["serial"],
-            code=form.cleaned_data["code"],
-            idempotency_key=form.cleaned_data["idempotency_key"],
-            test=test,
-        )
-        if result["outcome"] == "consumed":
-            form = RedeemForm(initial={"serial": ""})
+        try:
+            result = services.unit_consume(
+                actor=request.user,
+                structure=structure,
+                serial=data["serial"],
+                code=data["code"],
+                idempotency_key=data["idempotency_key"],
+                test=test,
+                record=services.ServiceRecord(
+                    place=data["place"],
+                    kind=data["kind"],
+                    duration_minutes=data["duration"],
+                    themes=tuple(data["themes"]),
+                    mediator=request.user,
+                    session=data["session"],
+                ),
+            )
+        except AccompanimentsError as error:
+            form.add_error(None, str(error))
+        else:
+            if result["outcome"] == "consumed":
+                form = RedeemForm(
+                    initial={"serial": "", "place": data["place"], "kind": data["kind"]},
+                    sessions=selectors.sessions_today_of(structure=structure),
+                    places=Place.objects.filter(structure=structure),
+                )
     return render(
         request,
         "accompaniments/redeem.html",
         {"form": form, "result": result, "structure": structure, "structures": structures},
     )
+
+
+@never_cache
+@login_required
+def welcome(request):
+    """A person comes to the counter with their carnet or card: number and code open it."""
+    structure, structures = _structure_of_user(request)
+    form = WelcomeForm(request.POST or None, initial={"number": request.GET.get("carnet", "")})
+    welcomed = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            welcomed = services.carnet_welcome(
+                actor=request.user,
+                structure=structure,
+                number=form.cleaned_data["number"],
+                code=form.cleaned_data["code"],
+            )
+        except AccompanimentsError as error:
+            form.add_error(None, str(error))
+    return render(
+        request,
+        "accompaniments/welcome.html",
+        {
+            "form": form,
+            "welcomed": welcomed,
+            "structure": structure,
+            "structures": structures,
+            "walk_in_form": WalkInForm(places=Place.objects.filter(structure=structure)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def walk_in(request):
+    """An individual session that starts now, for a person the structure just welcomed."""
+    structure, _structures = _structure_of_user(request)
+    beneficiary = get_object_or_404(
+        beneficiaries_of(organisation=structure), pk=parse_id(request.POST.get("beneficiary"))
+    )
+    program = get_object_or_404(Program, pk=parse_id(request.POST.get("program")))
+    form = WalkInForm(request.POST, places=Place.objects.filter(structure=structure))
+    if not form.is_valid():
+        messages.error(request, "Choisissez le lieu et la durée de la séance.")
+        return redirect(f"{reverse('accompaniments:welcome')}?structure={structure.pk}")
+    try:
+        participant = services.session_walk_in(
+            actor=request.user,
+            structure=structure,
+            beneficiary=beneficiary,
+            program=program,
+            place=form.cleaned_data["place"],
+            mediator=request.user,
+            duration_minutes=form.cleaned_data["duration"],
+        )
+    except AccompanimentsError as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('accompaniments:welcome')}?structure={structure.pk}")
+    messages.success(
+        request,
+        f"Séance commencée pour {beneficiary.first_name}. Notez sa présence quand elle est là.",
+    )
+    return redirect("accompaniments:session_detail", pk=participant.session_id)
 
 
 @login_required
@@ -149,6 +254,8 @@ def session_detail(request, pk: int):
                 "waiting_position", "created_at"
             ),
             "anonymous_form": AnonymousForm(),
+            "started": session.starts_at <= timezone.now(),
+            "same_day": program_today(session.program) == session.starts_local.date(),
             "book_form": BookForm(beneficiaries=beneficiaries_of(organisation=session.structure)),
         },
     )
@@ -167,6 +274,7 @@ def attendance(request, participant_pk: int):
             structure=session.structure,
             participant=participant,
             status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
         )
         (messages.success if result["ok"] else messages.error)(request, result["message"])
     except AccompanimentsError as error:

@@ -21,7 +21,7 @@ from accounts.forms import (
     OrganisationCreateForm,
 )
 from accounts.models import ApiKey, Invitation, Membership, Organisation
-from core.forms import add_errors
+from core.forms import add_errors, parse_id
 from core.services import audit_record
 
 
@@ -262,7 +262,9 @@ def api_keys(request, pk: int):
     form = ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and "revoke" in request.POST:
-        record = get_object_or_404(ApiKey, pk=request.POST["revoke"], organisation=organisation)
+        record = get_object_or_404(
+            ApiKey, pk=parse_id(request.POST["revoke"]), organisation=organisation
+        )
         services.api_key_revoke(actor=request.user, record=record)
         messages.success(request, f"La clé « {record.name} » ne fonctionne plus.")
         return redirect("accounts:api_keys", pk=organisation.pk)

@@ -100,7 +100,7 @@ class BeneficiaryForm(DsfrBaseForm):
 
 class DiagnosticForm(DsfrBaseForm):
     chosen_units = forms.IntegerField(
-        label="Nombre d'unités du carnet", min_value=1, required=False
+        label="Nombre d'unités du carnet", min_value=1, max_value=100, required=False
     )
     chosen_track = forms.ModelChoiceField(label="Parcours", queryset=None, required=False)
     override_reason = forms.CharField(

@@ -21,9 +21,15 @@ def orientations_waiting_count(*, structure: Organisation) -> int:
 
 
 def beneficiaries_of(*, organisation: Organisation, query: str = "") -> QuerySet[Beneficiary]:
-    """The people an organisation works with: those it registered, or served as a structure."""
+    """The people an organisation works with: those it registered, served as a structure, or
+    that a prescriber oriented to it."""
     served = BeneficiaryStructure.objects.filter(structure=organisation).values("beneficiary_id")
-    qs = Beneficiary.objects.filter(Q(prescriber=organisation) | Q(pk__in=served))
+    oriented = Orientation.objects.filter(structure=organisation, beneficiary__isnull=False).values(
+        "beneficiary_id"
+    )
+    qs = Beneficiary.objects.filter(
+        Q(prescriber=organisation) | Q(pk__in=served) | Q(pk__in=oriented)
+    )
     words = normalize_search(query).split()
     for word in words:
         qs = qs.filter(search_name__contains=word)

@@ -63,6 +63,28 @@ def orientation_record_outcome(*, actor, orientation: Orientation, came: bool) -
     return orientation
 
 
+def orientations_mark_came(*, actor, beneficiary_id: int, structure: Organisation) -> int:
+    """The person oriented to this structure came (welcomed or enrolled at its counter)."""
+    waiting = list(
+        Orientation.objects.filter(
+            beneficiary_id=beneficiary_id, structure=structure, status=OrientationStatus.SENT
+        ).values_list("pk", flat=True)
+    )
+    updated = Orientation.objects.filter(pk__in=waiting, status=OrientationStatus.SENT).update(
+        status=OrientationStatus.CAME, outcome_by=actor, outcome_at=timezone.now()
+    )
+    for pk in waiting:
+        audit_record(
+            actor=actor,
+            action="orientation.outcome",
+            object_type="beneficiaries.orientation",
+            object_id=pk,
+            organisation_id=structure.pk,
+            data={"status": OrientationStatus.CAME, "automatic": True},
+        )
+    return updated
+
+
 def identity_key(*, first_name: str, last_name: str, birth_date) -> str:
     """The same person registered by two prescribers gets the same key (yearly caps hold across
     prescribers) without the key revealing who it is."""
@@ -177,6 +199,16 @@ def diagnostic_record(
     keys = {key for key, _label in diagnostic_skills(program)}
     if set(answers) != keys or any(value not in (0, 1, 2) for value in answers.values()):
         raise BeneficiariesError("Répondez à chaque question du diagnostic.")
+    if (
+        kind == DiagnosticKind.EXIT
+        and not Diagnostic.objects.filter(
+            beneficiary=beneficiary, program=program, kind=DiagnosticKind.ENTRY
+        ).exists()
+    ):
+        raise BeneficiariesError(
+            f"Faites d'abord le diagnostic d'entrée de {beneficiary.first_name} pour "
+            f"{program.name} : le diagnostic de sortie mesure le chemin parcouru depuis."
+        )
     result = diagnostic_evaluate(program=program, answers=answers)
     if kind == DiagnosticKind.EXIT:
         chosen_units, chosen_track = None, None

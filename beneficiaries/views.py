@@ -20,6 +20,7 @@ from beneficiaries.pdf import orientation_sheet_pdf
 from places.models import Place
 from places.selectors import opening_hours_plain
 from programs.models import Program
+from vouchers.eligibility import issue_options
 from vouchers.selectors import carnets_of
 
 
@@ -218,7 +219,12 @@ def beneficiary_detail(request, pk: int):
             "timeline": selectors.beneficiary_timeline(beneficiary=beneficiary),
             "carnets": carnets_of(beneficiary=beneficiary),
             "diagnostics": beneficiary.diagnostics.select_related("program", "chosen_track"),
-            "programs": Program.objects.filter(quotas__prescriber=beneficiary.prescriber)
+            "issue_options": issue_options(
+                beneficiary=beneficiary,
+                programs=Program.objects.filter(quotas__prescriber=beneficiary.prescriber)
+                .distinct()
+                .order_by("name"),
+            )
             if can_manage
             else [],
         },

@@ -11,3 +11,16 @@ def add_errors(form, error: Exception) -> None:
         form.add_error(None, error.messages)
     else:
         form.add_error(None, str(error))
+
+
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int | None:
+    """A database id typed in a query string or a form: None unless it is a whole number that
+    fits a database column (no error page on `?structure=abc`)."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

@@ -3,7 +3,16 @@
 from django.db import models
 
 
-class Service(models.TextChoices):
+class Vocabulary(models.TextChoices):
+    """A vocabulary of the standard: a person reads the standard's own French value."""
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+
+class Service(Vocabulary):
     ADMIN = "Aide aux démarches administratives"
     EVERYDAY_TOOLS = "Maîtrise des outils numériques du quotidien"
     EMPLOYMENT = "Insertion professionnelle via le numérique"
@@ -15,7 +24,7 @@ class Service(models.TextChoices):
     EQUIPMENT = "Acquisition de matériel informatique à prix solidaire"
 
 
-class Public(models.TextChoices):
+class Public(Vocabulary):
     YOUNG = "Jeunes"
     STUDENTS = "Étudiants"
     FAMILIES = "Familles et/ou enfants"
@@ -23,7 +32,7 @@ class Public(models.TextChoices):
     WOMEN = "Femmes"
 
 
-class SpecificSupport(models.TextChoices):
+class SpecificSupport(Vocabulary):
     DEAFNESS = "Surdité"
     MOTOR = "Handicaps moteurs"
     MENTAL = "Handicaps mentaux"
@@ -33,13 +42,13 @@ class SpecificSupport(models.TextChoices):
     VISUAL = "Déficience visuelle"
 
 
-class Fee(models.TextChoices):
+class Fee(Vocabulary):
     FREE = "Gratuit"
     FREE_UNDER_CONDITION = "Gratuit sous condition"
     PAID = "Payant"
 
 
-class NationalProgram(models.TextChoices):
+class NationalProgram(Vocabulary):
     AIDANTS_CONNECT = "Aidants Connect"
     BNR = "Bibliothèques numérique de référence"
     PIX = "Certification PIX"
@@ -53,7 +62,7 @@ class NationalProgram(models.TextChoices):
     EMMAUS_RELAY = "Relais numérique (Emmaüs Connect)"
 
 
-class Label(models.TextChoices):
+class Label(Vocabulary):
     MON_ESPACE_SANTE = "Formé à « Mon Espace Santé »"
     DUPLEX = "Formé à « DUPLEX » (illettrisme)"
     ARNIA = "Arnia/MedNum BFC (Bourgogne-Franche-Comté)"
@@ -67,7 +76,7 @@ class Label(models.TextChoices):
     SUD_LABS = "SUD LABS (PACA)"
 
 
-class AccessMode(models.TextChoices):
+class AccessMode(Vocabulary):
     WALK_IN = "Se présenter"
     PHONE = "Téléphoner"
     EMAIL = "Contacter par mail"
@@ -76,14 +85,14 @@ class AccessMode(models.TextChoices):
     PRESCRIPTION = "Envoyer un mail avec une fiche de prescription"
 
 
-class SupportMode(models.TextChoices):
+class SupportMode(Vocabulary):
     AUTONOMOUS = "En autonomie"
     INDIVIDUAL = "Accompagnement individuel"
     WORKSHOP = "Dans un atelier collectif"
     REMOTE = "À distance"
 
 
-class Itinerance(models.TextChoices):
+class Itinerance(Vocabulary):
     MOBILE = "Itinérant"
     FIXED = "Fixe"
 
@@ -97,6 +106,12 @@ class ReportStatus(models.TextChoices):
     OPEN = "open", "à traiter"
     FIXED = "fixed", "corrigé"
     DISMISSED = "dismissed", "sans suite"
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "en attente"
+    APPROVED = "approved", "acceptée"
+    REFUSED = "refused", "refusée"
 
 
 # Multi-valued fields of the standard and their vocabulary (None: free values).

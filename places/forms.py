@@ -134,3 +134,49 @@ class PlaceProgramsForm(DsfrBaseForm):
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programs"].queryset = programs
+
+
+class PlaceClaimForm(DsfrBaseForm):
+    structure = forms.ModelChoiceField(label="Votre structure", queryset=None, empty_label=None)
+    message = forms.CharField(
+        label="Message pour l'opérateur (facultatif)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Par exemple : nous accueillons le public dans ce lieu depuis 2024.",
+    )
+
+    def __init__(self, *args, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = structures
+        if len(structures) == 1:
+            self.fields["structure"].initial = structures[0].pk
+            self.fields["structure"].widget = forms.HiddenInput()
+
+
+class ClaimDecisionForm(DsfrBaseForm):
+    action = forms.ChoiceField(
+        label="Décision",
+        choices=[("approve", "Accepter : le lieu est rattaché"), ("refuse", "Refuser")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Motif du refus",
+        required=False,
+        max_length=2000,
+        help_text="Obligatoire pour refuser : la structure le lira.",
+    )
+
+
+class PlaceAttachForm(DsfrBaseForm):
+    structure = forms.ModelChoiceField(label="Structure", queryset=None)
+
+    def __init__(self, *args, structures, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = structures
+
+
+class PlaceLookupForm(DsfrBaseForm):
+    q = forms.CharField(
+        label="Nom, adresse, commune ou code postal du lieu", max_length=200, required=False
+    )

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.timezones import commune_zone
-from places.enums import LinkSource, ReportStatus
+from places.enums import ClaimStatus, LinkSource, ReportStatus
 
 
 class Place(models.Model):
@@ -146,3 +146,52 @@ class PlaceErrorReport(models.Model):
 
     def __str__(self):
         return f"Signalement sur {self.place} ({self.get_status_display()})"
+
+
+class PlaceClaim(models.Model):
+    """A structure says a place of the directory with no structure is theirs ("C'est notre
+    lieu"); the operator approves (the place is then attached to it) or refuses with a reason."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="claims")
+    structure = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="place_claims",
+        verbose_name="structure",
+    )
+    message = models.TextField("message de la structure", blank=True)
+    status = models.CharField(
+        max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField("motif du refus", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "demande de rattachement d'un lieu"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place"],
+                condition=Q(status=ClaimStatus.PENDING),
+                name="place_claim_one_pending",
+                violation_error_message="Une demande de rattachement de ce lieu est déjà en attente.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ClaimStatus.PENDING) | Q(decided_at__isnull=False),
+                name="place_claim_decided_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ClaimStatus.REFUSED) | ~Q(refusal_reason=""),
+                name="place_claim_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.structure} demande le lieu {self.place} ({self.get_status_display()})"

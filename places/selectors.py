@@ -3,12 +3,12 @@ import math
 from dataclasses import dataclass, field
 
 import opening_hours
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.timezones import commune_zone, local_now
-from places.enums import ReportStatus
-from places.models import Place, PlaceErrorReport, PlaceProgram
+from places.enums import ClaimStatus, ReportStatus
+from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceProgram
 from places.standard import export_row, parse_opening_hours
 
 EARTH_RADIUS_KM = 6371.0
@@ -218,3 +218,41 @@ def error_reports_open() -> QuerySet[PlaceErrorReport]:
         .select_related("place")
         .order_by("created_at")
     )
+
+
+def place_claims_pending() -> QuerySet[PlaceClaim]:
+    """Claims waiting for the operator, oldest first."""
+    return (
+        PlaceClaim.objects.filter(status=ClaimStatus.PENDING)
+        .select_related("place", "structure", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def place_claims_of(*, structure) -> QuerySet[PlaceClaim]:
+    return PlaceClaim.objects.filter(structure=structure).select_related("place")
+
+
+def place_pending_claim(*, place: Place) -> PlaceClaim | None:
+    return (
+        PlaceClaim.objects.filter(place=place, status=ClaimStatus.PENDING)
+        .select_related("structure")
+        .first()
+    )
+
+
+def places_without_structure(*, query: str, limit: int = 20) -> list[Place]:
+    """Places of the directory no structure holds yet, whose name, address, commune or postal
+    code has every word of the query."""
+    words = query.split()
+    if not words:
+        return []
+    places = Place.objects.filter(structure__isnull=True)
+    for word in words:
+        places = places.filter(
+            Q(nom__icontains=word)
+            | Q(adresse__icontains=word)
+            | Q(commune__icontains=word)
+            | Q(code_postal=word)
+        )
+    return list(places.order_by("commune", "nom")[:limit])

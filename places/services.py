@@ -5,14 +5,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.services import audit_record
 from core.text import normalize_search
-from places.enums import LinkSource, ReportStatus
+from places.enums import ClaimStatus, LinkSource, ReportStatus
 from places.exceptions import ImportFileUnreadable, PlacesError
-from places.models import Place, PlaceErrorReport, PlaceProgram
+from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceProgram
 from places.standard import FieldError, detect_version, parse_row
 from territories.models import Commune, PostalCode
 
@@ -287,3 +287,129 @@ def place_error_report_handle(
     audit_record(actor=actor, action="places.report_handled", obj=report, data={"status": status})
     report.refresh_from_db()
     return report
+
+
+# --- Claims: "C'est notre lieu" ------------------------------------------------------------
+
+
+def place_claim_create(*, actor, place: Place, structure, message: str = "") -> PlaceClaim:
+    """A structure asks for a place with no structure to be attached to it; the operator
+    decides. One pending claim per place."""
+    if not structure.is_structure:
+        raise PlacesError(
+            "Seule une structure de médiation peut demander le rattachement d'un lieu."
+        )
+    if place.structure_id == structure.pk:
+        raise PlacesError(f"« {place.nom} » est déjà rattaché à {structure.name}.")
+    if place.structure_id is not None:
+        raise PlacesError(
+            f"« {place.nom} » est déjà rattaché à une autre structure. Si c'est une erreur, "
+            "signalez-la depuis la fiche du lieu (« Signaler une erreur sur ce lieu »)."
+        )
+    try:
+        with transaction.atomic():
+            claim = PlaceClaim.objects.create(
+                place=place,
+                structure=structure,
+                message=message.strip()[:2000],
+                requested_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+            audit_record(
+                actor=actor,
+                action="places.claim_created",
+                obj=claim,
+                organisation_id=structure.pk,
+                data={"place": place.pk},
+            )
+    except IntegrityError as error:
+        raise PlacesError(
+            f"Une demande de rattachement de « {place.nom} » est déjà en attente : "
+            "l'opérateur va l'examiner."
+        ) from error
+    return claim
+
+
+def _claim_decide(*, actor, claim: PlaceClaim, status: str, reason: str = "") -> None:
+    updated = PlaceClaim.objects.filter(pk=claim.pk, status=ClaimStatus.PENDING).update(
+        status=status,
+        decided_by=actor if actor is not None and actor.is_authenticated else None,
+        decided_at=timezone.now(),
+        refusal_reason=reason,
+    )
+    if not updated:
+        raise PlacesError("Cette demande de rattachement a déjà été traitée.")
+
+
+def place_claim_approve(*, actor, claim: PlaceClaim) -> PlaceClaim:
+    """The place is attached to the structure, only if it still has no structure."""
+    with transaction.atomic():
+        _claim_decide(actor=actor, claim=claim, status=ClaimStatus.APPROVED)
+        attached = Place.objects.filter(pk=claim.place_id, structure__isnull=True).update(
+            structure_id=claim.structure_id, updated_at=timezone.now()
+        )
+        if not attached:
+            raise PlacesError(
+                f"« {claim.place.nom} » a été rattaché à une structure entre-temps : la demande "
+                "ne peut plus être acceptée. Refusez-la en donnant le motif."
+            )
+        audit_record(
+            actor=actor,
+            action="places.claim_approved",
+            obj=claim,
+            organisation_id=claim.structure_id,
+            data={"place": claim.place_id},
+        )
+    claim.refresh_from_db()
+    return claim
+
+
+def place_claim_refuse(*, actor, claim: PlaceClaim, reason: str) -> PlaceClaim:
+    reason = reason.strip()
+    if not reason:
+        raise PlacesError("Motif du refus : écrivez pourquoi, la structure le lira.")
+    with transaction.atomic():
+        _claim_decide(actor=actor, claim=claim, status=ClaimStatus.REFUSED, reason=reason[:2000])
+        audit_record(
+            actor=actor,
+            action="places.claim_refused",
+            obj=claim,
+            organisation_id=claim.structure_id,
+            data={"place": claim.place_id},
+        )
+    claim.refresh_from_db()
+    return claim
+
+
+def place_attach(*, actor, place: Place, structure) -> Place:
+    """The operator attaches a place with no structure to a structure. A pending claim on the
+    place is closed: accepted if it came from that structure, refused otherwise."""
+    if not structure.is_structure:
+        raise PlacesError("Seule une structure de médiation peut être rattachée à un lieu.")
+    with transaction.atomic():
+        attached = Place.objects.filter(pk=place.pk, structure__isnull=True).update(
+            structure=structure, updated_at=timezone.now()
+        )
+        if not attached:
+            raise PlacesError(
+                f"« {place.nom} » est déjà rattaché à une structure : changez-la depuis la page "
+                "« Gérer ce lieu »."
+            )
+        for claim in PlaceClaim.objects.filter(place=place, status=ClaimStatus.PENDING):
+            if claim.structure_id == structure.pk:
+                _claim_decide(actor=actor, claim=claim, status=ClaimStatus.APPROVED)
+            else:
+                _claim_decide(
+                    actor=actor,
+                    claim=claim,
+                    status=ClaimStatus.REFUSED,
+                    reason=f"L'opérateur a rattaché ce lieu à {structure.name}.",
+                )
+        audit_record(
+            actor=actor,
+            action="places.structure_set",
+            obj=place,
+            organisation_id=structure.pk,
+            data={"attached": True},
+        )
+    place.refresh_from_db()
+    return place

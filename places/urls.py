@@ -16,4 +16,8 @@ urlpatterns = [
     path("signalements/", views.error_reports, name="error_reports"),
     path("signalements/<int:pk>/traiter/", views.error_report_handle, name="error_report_handle"),
     path("structure/<int:organisation_pk>/", views.structure_places, name="structure_places"),
+    path("<int:pk>/c-est-notre-lieu/", views.place_claim, name="claim"),
+    path("<int:pk>/rattacher/", views.place_attach, name="attach"),
+    path("rattachements/", views.claims, name="claims"),
+    path("rattachements/<int:pk>/decider/", views.claim_decide, name="claim_decide"),
 ]

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,18 +16,23 @@ from django.views.decorators.http import require_POST
 from accounts.enums import OrganisationKind
 from accounts.models import Organisation
 from accounts.perms import is_member_of_kind
-from accounts.selectors import organisations_list
+from accounts.selectors import organisations_list, organisations_of
 from accounts.shortcuts import organisation_acting_as
+from core.forms import parse_id
 from places import perms, selectors, services
 from places.exceptions import PlacesError
 from places.forms import (
+    ClaimDecisionForm,
     ErrorReportForm,
     ErrorReportHandleForm,
     ImportForm,
+    PlaceAttachForm,
+    PlaceClaimForm,
+    PlaceLookupForm,
     PlaceProgramsForm,
     PlaceSearchForm,
 )
-from places.models import Place, PlaceErrorReport
+from places.models import Place, PlaceClaim, PlaceErrorReport
 from places.standard import FIELDS_V1
 from programs.models import Program
 
@@ -105,6 +111,8 @@ def detail(request, pk: int):
             "programs": selectors.place_accepted_programs(place=place),
             "can_manage": perms.can_manage_directory(request.user),
             "can_orient": is_member_of_kind(request.user, OrganisationKind.PRESCRIBER),
+            "can_claim": place.structure_id is None
+            and is_member_of_kind(request.user, OrganisationKind.STRUCTURE),
             "tile_url": settings.PASSNUM_MAP_TILE_URL,
             "map_markers": [
                 {
@@ -248,7 +256,9 @@ def manage_place(request, pk: int):
             elif program in current:
                 services.place_program_revoke(actor=request.user, place=place, program=program)
         structure_id = request.POST.get("structure") or None
-        structure = get_object_or_404(Organisation, pk=structure_id) if structure_id else None
+        structure = (
+            get_object_or_404(Organisation, pk=parse_id(structure_id)) if structure_id else None
+        )
         try:
             services.place_set_structure(actor=request.user, place=place, structure=structure)
         except PlacesError as error:
@@ -266,11 +276,117 @@ def manage_place(request, pk: int):
 @login_required
 def structure_places(request, organisation_pk: int):
     organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.STRUCTURE)
+    lookup = PlaceLookupForm(request.GET or None)
+    query = lookup.cleaned_data["q"] if lookup.is_valid() else ""
     return render(
         request,
         "places/structure_places.html",
         {
             "organisation": organisation,
             "places": selectors.places_of_structure(structure=organisation),
+            "claims": selectors.place_claims_of(structure=organisation),
+            "lookup": lookup,
+            "query": query,
+            "unattached": selectors.places_without_structure(query=query),
         },
     )
+
+
+@login_required
+def place_claim(request, pk: int):
+    """« C'est notre lieu » : a structure asks for a place with no structure."""
+    place = get_object_or_404(Place.objects.select_related("structure"), pk=pk)
+    structures = organisations_of(user=request.user, kind=OrganisationKind.STRUCTURE)
+    if not structures.exists():
+        raise PermissionDenied
+    form = PlaceClaimForm(request.POST or None, structures=structures)
+    if request.method == "POST" and form.is_valid():
+        structure = form.cleaned_data["structure"]
+        try:
+            services.place_claim_create(
+                actor=request.user,
+                place=place,
+                structure=structure,
+                message=form.cleaned_data["message"],
+            )
+        except PlacesError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Demande envoyée pour « {place.nom} » : l'opérateur va la vérifier. "
+                "Sa réponse s'affichera ici.",
+            )
+            return redirect("places:structure_places", organisation_pk=structure.pk)
+    return render(
+        request,
+        "places/claim_form.html",
+        {"place": place, "form": form, "pending": selectors.place_pending_claim(place=place)},
+    )
+
+
+@login_required
+def claims(request):
+    """The operator's page: pending claims, and places with no structure to attach directly."""
+    _require_directory_manager(request)
+    lookup = PlaceLookupForm(request.GET or None)
+    query = lookup.cleaned_data["q"] if lookup.is_valid() else ""
+    return render(
+        request,
+        "places/claims.html",
+        {
+            "claims": selectors.place_claims_pending(),
+            "lookup": lookup,
+            "query": query,
+            "unattached": selectors.places_without_structure(query=query),
+            "structures": organisations_list(kind=OrganisationKind.STRUCTURE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def claim_decide(request, pk: int):
+    _require_directory_manager(request)
+    claim = get_object_or_404(PlaceClaim.objects.select_related("place", "structure"), pk=pk)
+    form = ClaimDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez : accepter ou refuser la demande.")
+        return redirect("places:claims")
+    try:
+        if form.cleaned_data["action"] == "approve":
+            services.place_claim_approve(actor=request.user, claim=claim)
+            messages.success(
+                request, f"« {claim.place.nom} » est rattaché à {claim.structure.name}."
+            )
+        else:
+            services.place_claim_refuse(
+                actor=request.user, claim=claim, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, f"Demande de {claim.structure.name} refusée.")
+    except PlacesError as error:
+        messages.error(request, str(error))
+    return redirect("places:claims")
+
+
+@login_required
+@require_POST
+def place_attach(request, pk: int):
+    _require_directory_manager(request)
+    place = get_object_or_404(Place, pk=pk)
+    form = PlaceAttachForm(
+        request.POST, structures=organisations_list(kind=OrganisationKind.STRUCTURE)
+    )
+    if not form.is_valid():
+        messages.error(request, "Choisissez la structure à rattacher au lieu.")
+    else:
+        structure = form.cleaned_data["structure"]
+        try:
+            services.place_attach(actor=request.user, place=place, structure=structure)
+            messages.success(request, f"« {place.nom} » est rattaché à {structure.name}.")
+        except PlacesError as error:
+            messages.error(request, str(error))
+    lookup = PlaceLookupForm(request.POST)
+    query = lookup.cleaned_data["q"] if lookup.is_valid() else ""
+    url = reverse("places:claims")
+    return redirect(f"{url}?{urlencode({'q': query})}" if query else url)

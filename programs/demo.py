@@ -103,6 +103,10 @@ def _kap_konekt(year: int) -> None:
         hourly_rate_individual_cents=3000,
         hourly_rate_collective_cents=1000,
         min_weekly_opening_hours=24,
+        # Open to every adult living in La Réunion, no means test (research-domain.md).
+        min_age=18,
+        residence_required=True,
+        entry_diagnostic_required=True,
         tracks=[
             {
                 "name": "Généraliste",
@@ -164,6 +168,10 @@ def _pass_numerique_47(year: int) -> None:
         operator_fee_purchase_bp=400,
         operator_fee_per_place_cents=7700,
         min_weekly_opening_hours=24,
+        # The amount follows an analysis of the person's situation (seed 003); the Département
+        # buys the pass for the people of its territory.
+        residence_required=True,
+        entry_diagnostic_required=True,
     )
     funders = [
         ("departement_47", FunderCategory.DEPARTEMENT, 7_000_000, None),

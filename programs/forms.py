@@ -5,6 +5,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from accounts.models import Organisation
+from beneficiaries.enums import PublicCategory
 from core.money import euros_to_cents
 from places.enums import Service
 from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, UnitKind
@@ -37,11 +38,16 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         initial="10",
     )
     unit_value_euros = forms.DecimalField(
-        label="Valeur d'un chèque (€)", min_value=Decimal("0.01"), decimal_places=2, initial=10
+        label="Valeur d'un chèque (€)",
+        min_value=Decimal("0.01"),
+        max_value=1000,
+        decimal_places=2,
+        initial=10,
     )
     hourly_rate_individual_euros = forms.DecimalField(
         label="Remboursement d'une heure individuelle (€)",
         min_value=0,
+        max_value=1000,
         decimal_places=2,
         initial=0,
         help_text="Pour les programmes en heures.",
@@ -49,6 +55,7 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
     hourly_rate_collective_euros = forms.DecimalField(
         label="Remboursement d'une heure d'atelier, par participant (€)",
         min_value=0,
+        max_value=1000,
         decimal_places=2,
         initial=0,
         help_text="Pour les programmes en heures.",
@@ -64,6 +71,14 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Une question par ligne. Vide : les dix questions par défaut "
         "(smartphone, courriel, démarches en ligne, sécurité…).",
+    )
+    eligible_categories = forms.MultipleChoiceField(
+        label="Publics admis",
+        choices=PublicCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Ne cochez rien pour ouvrir le programme à tout le monde. Sinon, la personne "
+        "doit être dans au moins une des situations cochées.",
     )
     tracks_text = forms.CharField(
         label="Parcours",
@@ -95,6 +110,10 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
             "operator_fee_purchase_bp",
             "operator_fee_per_place_cents",
             "min_weekly_opening_hours",
+            "min_age",
+            "residence_required",
+            "eligible_categories",
+            "entry_diagnostic_required",
         ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -190,7 +209,10 @@ class CommitmentForm(DsfrBaseForm):
     funder = forms.ModelChoiceField(label="Financeur", queryset=Organisation.objects.none())
     category = forms.ChoiceField(label="Type de financeur", choices=FunderCategory.choices)
     amount_euros = forms.DecimalField(
-        label="Montant engagé (€)", min_value=Decimal("0.01"), decimal_places=2
+        label="Montant engagé (€)",
+        min_value=Decimal("0.01"),
+        max_value=100_000_000,
+        decimal_places=2,
     )
     share_cap_percent = forms.IntegerField(
         label="Part maximale des unités utilisées (%)",
@@ -209,7 +231,7 @@ class CommitmentForm(DsfrBaseForm):
 
 class QuotaForm(DsfrBaseForm):
     prescriber = forms.ModelChoiceField(label="Prescripteur", queryset=Organisation.objects.none())
-    units = forms.IntegerField(label="Unités attribuées", min_value=0)
+    units = forms.IntegerField(label="Unités attribuées", min_value=0, max_value=10_000_000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -282,10 +304,14 @@ class ApplicationForm(DsfrBaseForm, forms.ModelForm):
             "iban": "Le compte sur lequel la structure sera remboursée.",
         }
 
-    def __init__(self, *args, places, **kwargs):
+    def __init__(self, *args, places, structure, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["places"].queryset = places
         self.fields["places"].label = "Vos lieux déjà dans l'annuaire"
+        self.fields["places"].help_text = (
+            f"Les lieux rattachés à {structure.name}. Un lieu de l'annuaire qui est le vôtre "
+            "mais n'apparaît pas ici : ouvrez sa fiche et cliquez sur « C'est notre lieu »."
+        )
         self.fields["places"].label_from_instance = lambda p: f"{p.nom} — {p.adresse}, {p.commune}"
 
     def clean_iban(self):

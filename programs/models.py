@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.validators import validate_rna, validate_siret
+from beneficiaries.enums import PublicCategory
 from programs.enums import (
     AgreementStatus,
     ApplicationStatus,
@@ -94,6 +95,25 @@ class Program(models.Model):
     min_weekly_opening_hours = models.PositiveIntegerField(
         "ouverture hebdomadaire minimale d'un lieu (heures)", default=24
     )
+    min_age = models.PositiveSmallIntegerField(
+        "âge minimum",
+        null=True,
+        blank=True,
+        help_text="Vide : pas d'âge minimum. Par exemple 18 pour un programme réservé aux adultes.",
+    )
+    residence_required = models.BooleanField(
+        "réservé aux habitants du territoire du programme", default=False
+    )
+    eligible_categories = models.JSONField(
+        "publics admis",
+        default=list,
+        blank=True,
+        help_text="Situations des personnes admises (vocabulaire des fiches des personnes) ; "
+        "vide : tout le monde.",
+    )
+    entry_diagnostic_required = models.BooleanField(
+        "diagnostic d'entrée obligatoire avant la remise d'un carnet", default=False
+    )
     funded_cents = models.BigIntegerField("budget financé", default=0)
     committed_cents = models.BigIntegerField("engagé (unités remises)", default=0)
     consumed_cents = models.BigIntegerField("consommé", default=0)
@@ -155,6 +175,11 @@ class Program(models.Model):
     @property
     def available_cents(self) -> int:
         return self.funded_cents - self.committed_cents - self.consumed_cents
+
+    @property
+    def eligible_category_labels(self) -> list[str]:
+        labels = dict(PublicCategory.choices)
+        return [labels.get(value, value) for value in self.eligible_categories]
 
 
 class Track(models.Model):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
+from beneficiaries.enums import PublicCategory
 from core.money import format_euros
 from core.services import audit_record
 from places.enums import LinkSource
@@ -48,6 +49,19 @@ def _notify(organisations, *, subject: str, body: str, path: str) -> None:
 # --- Programs, tracks, funding, quotas ---------------------------------------------------
 
 
+def _eligibility_rules_check(fields: dict) -> None:
+    """The eligibility rules a program may set: an age, the residence, public categories."""
+    min_age = fields.get("min_age")
+    if min_age is not None and not 0 < min_age <= 120:
+        raise ProgramsError("Âge minimum : indiquez un nombre d'années entre 1 et 120, ou rien.")
+    categories = fields.get("eligible_categories") or []
+    unknown = sorted(set(categories) - set(PublicCategory.values))
+    if unknown:
+        raise ProgramsError(f"Publics admis : situation inconnue ({', '.join(unknown)}).")
+    if categories:
+        fields["eligible_categories"] = sorted(set(categories))
+
+
 def program_create(*, actor, lead_funder: Organisation, tracks=(), **fields) -> Program:
     if not lead_funder.is_funder:
         raise ProgramsError("Seul un financeur peut créer un programme.")
@@ -57,6 +71,7 @@ def program_create(*, actor, lead_funder: Organisation, tracks=(), **fields) -> 
         "validity_months"
     ):
         raise ProgramsError("Indiquez la durée de validité en mois.")
+    _eligibility_rules_check(fields)
     departements = fields.pop("departements", [])
     communes = fields.pop("communes", [])
     with transaction.atomic():
@@ -223,8 +238,23 @@ def _call_is_open(call: Call) -> None:
         )
 
 
+def _own_places_check(*, structure: Organisation, places) -> None:
+    """A structure offers only its own places: those the directory attaches to it."""
+    others = [place for place in places if place.structure_id != structure.pk]
+    if others:
+        names = ", ".join(f"« {place.nom} » ({place.commune})" for place in others)
+        verb = "n'est pas rattaché" if len(others) == 1 else "ne sont pas rattachés"
+        raise ProgramsError(
+            f"Lieux proposés : {names} {verb} à {structure.name}. Une structure ne propose que "
+            "ses propres lieux. Si c'est le vôtre, demandez son rattachement depuis la fiche "
+            "du lieu (« C'est notre lieu »)."
+        )
+
+
 def _application_fields(application: Application, data: dict) -> None:
     places = data.pop("places", None)
+    if places is not None:
+        _own_places_check(structure=application.structure, places=places)
     for name, value in data.items():
         setattr(application, name, value)
     application.full_clean(exclude=["call", "structure", "places"])
@@ -356,6 +386,7 @@ def application_submit(*, actor, application: Application) -> Application:
         )
     if not application.places.exists() and not application.new_places.strip():
         raise ProgramsError("Indiquez au moins un lieu où vous accueillez le public.")
+    _own_places_check(structure=application.structure, places=application.places.all())
     return _transition(actor=actor, application=application, action="submit")
 
 
@@ -415,13 +446,18 @@ def application_accept(
             raise ProgramsError(
                 f"{application.structure.name} a déjà une convention pour ce programme."
             ) from error
-        agreement.places.set(application.places.all())
+        # Only the structure's own places: one attached elsewhere since the application
+        # was sent is left out of the agreement.
+        places = list(application.places.all())
+        own = [place for place in places if place.structure_id == application.structure_id]
+        agreement.places.set(own)
         _agreement_sync_places(actor=actor, agreement=agreement)
         audit_record(
             actor=actor,
             action="agreement.created",
             obj=agreement,
             organisation_id=agreement.structure_id,
+            data={"places_left_out": sorted(p.pk for p in places if p not in own)},
         )
     return agreement
 

@@ -219,12 +219,18 @@ def calls_open(request):
     )
 
 
-def _application_form(request, call: Call, application=None):
+def _application_form(request, call: Call, structure, application=None):
+    """A structure offers only its own places, in the call's territory."""
+    places = Place.objects.filter(structure=structure)
     departements = call.departements.all()
-    places = Place.objects.filter(commune_ref__departement__in=departements).order_by(
-        "commune", "nom"
+    if departements.exists():
+        places = places.filter(commune_ref__departement__in=departements)
+    return ApplicationForm(
+        request.POST or None,
+        instance=application,
+        places=places.order_by("commune", "nom"),
+        structure=structure,
     )
-    return ApplicationForm(request.POST or None, instance=application, places=places)
 
 
 @login_required
@@ -242,7 +248,7 @@ def application_create(request, pk: int):
     if existing:
         return redirect("programs:application_detail", pk=existing.pk)
     initial = {"siret": structure.siret or "", "rna": structure.rna or ""}
-    form = _application_form(request, call)
+    form = _application_form(request, call, structure)
     if request.method != "POST":
         form.initial.update(initial)
         form.initial["places"] = list(
@@ -281,7 +287,7 @@ def application_edit(request, pk: int):
     application = _application_for(request, pk)
     if not perms.can_apply(request.user, application.structure):
         raise PermissionDenied
-    form = _application_form(request, application.call, application)
+    form = _application_form(request, application.call, application.structure, application)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_save(

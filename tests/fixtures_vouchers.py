@@ -2,6 +2,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from accounts.enums import OrganisationKind as K
 from beneficiaries.enums import ConsentMethod
@@ -150,3 +151,8 @@ def make_session(
         mediator=kk["mediator"],
         capacity=capacity,
     )
+
+
+def during(session, minutes: int = 5):
+    """The clock moved into a session (attendance is taken only from its start)."""
+    return time_machine.travel(session.starts_at + dt.timedelta(minutes=minutes), tick=True)

@@ -28,3 +28,4 @@ class UnitEventKind(models.TextChoices):
     REISSUED = "reissued", "remplacé par un nouveau carnet"
     WRONG_CODE = "wrong_code", "code faux saisi"
     BLOCKED = "blocked", "bloqué après des codes faux"
+    REVERSED = "reversed", "rendu (présence corrigée)"

@@ -47,5 +47,5 @@ class BalanceForm(DsfrBaseForm):
 
 class UnusedForm(DsfrBaseForm):
     days = forms.IntegerField(
-        label="Carnets remis depuis au moins (jours)", min_value=1, initial=30
+        label="Carnets remis depuis au moins (jours)", min_value=1, max_value=3650, initial=30
     )

@@ -1,5 +1,6 @@
 """Printable A4 carnets: a cover, then one detachable voucher per unit with its serial, its
-secret code and a QR code opening the structure's redemption page with the serial filled in."""
+secret code and a QR code opening the structure's redemption page with the serial filled in.
+An hours carnet is a card: the cover alone, with a QR code for the place's welcome page."""
 
 import io
 
@@ -28,6 +29,15 @@ def redemption_url(serial: str) -> str:
 
 def balance_url(link_token: str) -> str:
     return f"{settings.PASSNUM_SITE_URL}{reverse('vouchers:balance_link', args=[link_token])}"
+
+
+def balance_address() -> str:
+    """The short address a person can type, with the number and code of the carnet."""
+    return f"{settings.PASSNUM_SITE_URL}{reverse('vouchers:balance')}".split("://", 1)[-1]
+
+
+def welcome_url(number: str) -> str:
+    return f"{settings.PASSNUM_SITE_URL}{reverse('accompaniments:welcome')}?carnet={number}"
 
 
 def _draw_qr(canvas: Canvas, data: str, x: float, y: float, size: float) -> None:
@@ -65,6 +75,8 @@ def _value_label(carnet) -> str:
 
 
 def _cover(canvas: Canvas, issued) -> None:
+    """The first page. An hours carnet is only this page: a card the place opens with its
+    number and code to enrol the person; hours are deducted when the person is present."""
     carnet = issued.carnet
     program = carnet.program
     top = PAGE_HEIGHT - MARGIN
@@ -75,23 +87,58 @@ def _cover(canvas: Canvas, issued) -> None:
     canvas.setFont("Helvetica", 12)
     canvas.drawString(MARGIN, top - 18 * mm, f"Financé par {program.lead_funder.name}")
     canvas.setFont("Helvetica-Bold", 16)
-    canvas.drawString(MARGIN, top - 35 * mm, f"Carnet de {carnet.beneficiary.first_name}")
-    canvas.setFont("Helvetica", 13)
-    lines = [
-        f"Carnet n° {carnet.number} — {carnet.units_count} × {_value_label(carnet).lower()}",
+    what = "Carte" if program.is_hours else "Carnet"
+    canvas.drawString(MARGIN, top - 35 * mm, f"{what} de {carnet.beneficiary.first_name}")
+    canvas.setFont("Helvetica-Bold", 14)
+    canvas.drawString(MARGIN, top - 45 * mm, f"N° {carnet.number}")
+    canvas.drawString(MARGIN, top - 53 * mm, f"Code : {code_display(issued.access_code)}")
+    canvas.setFont("Helvetica", 12)
+    validity = (
         f"Valable du {local(carnet.issued_at, carnet):%d/%m/%Y} au {carnet.valid_until:%d/%m/%Y}"
-        f" (encore accepté jusqu'au {carnet.accepted_until:%d/%m/%Y}).",
-        f"Code pour voir ce qui reste sur votre carnet : {code_display(issued.access_code)}",
-        "Gardez ce carnet comme de l'argent : chaque chèque ne sert qu'une fois.",
-        "Donnez un chèque (avec son code) au lieu qui vous accompagne.",
-        "Carnet perdu ou volé ? Prévenez la personne qui vous l'a remis : il sera remplacé.",
-    ]
+        f" (encore accepté jusqu'au {carnet.accepted_until:%d/%m/%Y})."
+    )
+    if program.is_hours:
+        lines = [
+            f"{carnet.units_count} heures d'accompagnement, gratuites.",
+            validity,
+            "Montrez cette carte au lieu qui vous accompagne : il scanne le QR code",
+            "« pour le lieu » ou tape le numéro et le code, puis vous inscrit à une séance.",
+            "Vos heures se décomptent quand vous venez à la séance.",
+            "Carte perdue ou volée ? Prévenez la personne qui vous l'a remise.",
+        ]
+    else:
+        lines = [
+            f"{carnet.units_count} × {_value_label(carnet).lower()}",
+            validity,
+            "Gardez ce carnet comme de l'argent : chaque chèque ne sert qu'une fois.",
+            "Donnez un chèque (avec son code) au lieu qui vous accompagne.",
+            "Carnet perdu ou volé ? Prévenez la personne qui vous l'a remis : il sera remplacé.",
+        ]
     for index, line in enumerate(lines):
-        canvas.drawString(MARGIN, top - (48 + 9 * index) * mm, line)
-    _draw_qr(canvas, balance_url(issued.link_token), MARGIN, top - 145 * mm, 38 * mm)
+        canvas.drawString(MARGIN, top - (65 + 8 * index) * mm, line)
+    qr_top = top - (65 + 8 * len(lines) + 45) * mm
+    _draw_qr(canvas, balance_url(issued.link_token), MARGIN, qr_top, 38 * mm)
+    canvas.setFont("Helvetica-Bold", 11)
+    canvas.drawString(MARGIN + 42 * mm, qr_top + 30 * mm, "Pour vous : ce qui vous reste")
     canvas.setFont("Helvetica", 10)
-    canvas.drawString(MARGIN + 42 * mm, top - 125 * mm, "Scannez pour voir votre solde")
-    canvas.drawString(MARGIN + 42 * mm, top - 131 * mm, "et les lieux près de chez vous.")
+    canvas.drawString(
+        MARGIN + 42 * mm, qr_top + 24 * mm, "Scannez avec votre téléphone, ou allez sur"
+    )
+    canvas.setFont("Helvetica-Bold", 10)
+    canvas.drawString(MARGIN + 42 * mm, qr_top + 18 * mm, balance_address())
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(
+        MARGIN + 42 * mm, qr_top + 12 * mm, "et tapez le numéro et le code écrits en haut."
+    )
+    if program.is_hours:
+        place_qr_top = qr_top - 48 * mm
+        _draw_qr(canvas, welcome_url(carnet.number), MARGIN, place_qr_top, 38 * mm)
+        canvas.setFont("Helvetica-Bold", 11)
+        canvas.drawString(MARGIN + 42 * mm, place_qr_top + 30 * mm, "Pour le lieu : accueil")
+        canvas.setFont("Helvetica", 10)
+        canvas.drawString(
+            MARGIN + 42 * mm, place_qr_top + 24 * mm, "Le lieu scanne ce code pour vous inscrire."
+        )
     canvas.showPage()
 
 
@@ -135,6 +182,8 @@ def carnets_pdf(issued_carnets) -> bytes:
     canvas.setTitle("Carnets")
     for issued in issued_carnets:
         _cover(canvas, issued)
+        if issued.carnet.program.is_hours:
+            continue
         for index, (serial, code) in enumerate(issued.codes):
             _voucher(canvas, issued, index, serial, code)
     canvas.save()

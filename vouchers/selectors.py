@@ -25,11 +25,13 @@ def carnet_by_link(*, token: str) -> Carnet | None:
 
 
 def carnet_balance(*, carnet: Carnet) -> dict:
-    units = list(carnet.units.order_by("position").values_list("serial", "state"))
+    rows = list(carnet.units.order_by("position").values_list("serial", "state", "minutes_left"))
+    units = [(serial, state) for serial, state, _minutes in rows]
     left = [serial for serial, state in units if state == UnitState.ISSUED]
     return {
         "units": units,
         "left": len(left),
+        "minutes_left": sum(m for _s, state, m in rows if state == UnitState.ISSUED),
         "left_value_cents": len(left) * carnet.unit_value_cents,
         "usable": carnet.status == CarnetStatus.ACTIVE and bool(left),
     }

@@ -26,6 +26,7 @@ from vouchers.codes import (
     serial_format,
     token_hash,
 )
+from vouchers.eligibility import eligibility_check
 from vouchers.enums import CarnetStatus, Delivery, UnitEventKind, UnitState
 from vouchers.exceptions import VouchersError
 from vouchers.models import Allowance, Carnet, SerialCounter, Unit, UnitEvent
@@ -186,7 +187,9 @@ def carnet_issue(
     track=None,
 ) -> IssuedCarnet:
     """Issues a carnet of `units` units in one transaction: program period, carnet size,
-    the beneficiary's minimum and yearly cap, the prescriber's quota, the program budget."""
+    the beneficiary's minimum and yearly cap, the program's eligibility rules (age, residence,
+    public, entry diagnostic, no other carnet in progress), the prescriber's quota, the
+    program budget."""
     if beneficiary.prescriber_id != prescriber.pk:
         raise VouchersError("Cette personne n'est pas suivie par votre organisation.")
     if program.carnet_sizes and units not in program.carnet_sizes:
@@ -201,6 +204,9 @@ def carnet_issue(
     with transaction.atomic():
         # Lock order shared with unit_consume: the allowance first, the program row last.
         _allowance_take(program=program, beneficiary=beneficiary, year=today.year, units=units)
+        # The program's eligibility rules, checked once the person's allowance row is written
+        # (so held): two issuances to the same person cannot both see no carnet in progress.
+        eligibility_check(program=program, beneficiary=beneficiary, on=today)
         budget_reserve(program=program, prescriber=prescriber, units=units)
         issued = _create_carnet(
             actor=actor,
@@ -342,13 +348,21 @@ def carnet_send(*, issued: IssuedCarnet) -> None:
     or mailbox, once the issuing transaction has committed. Nothing secret is kept."""
     carnet = issued.carnet
     beneficiary = carnet.beneficiary
-    codes = " ; ".join(f"{serial} code {code_display(code)}" for serial, code in issued.codes)
-    text = (
-        f"{carnet.program.name} : votre carnet {carnet.number} de {carnet.units_count} unités, "
-        f"valable jusqu'au {carnet.valid_until:%d/%m/%Y}. Solde et lieux : "
-        f"{balance_url(issued.link_token)} (code {code_display(issued.access_code)}). "
-        f"Vos chèques : {codes}"
-    )
+    if carnet.program.is_hours:
+        text = (
+            f"{carnet.program.name} : votre carte n° {carnet.number}, code "
+            f"{code_display(issued.access_code)}, {carnet.units_count} heures d'accompagnement "
+            f"jusqu'au {carnet.valid_until:%d/%m/%Y}. Montrez ce message au lieu : il vous "
+            f"inscrit à une séance. Vos heures et les lieux : {balance_url(issued.link_token)}"
+        )
+    else:
+        codes = " ; ".join(f"{serial} code {code_display(code)}" for serial, code in issued.codes)
+        text = (
+            f"{carnet.program.name} : votre carnet {carnet.number} de {carnet.units_count} "
+            f"chèques, valable jusqu'au {carnet.valid_until:%d/%m/%Y}. Solde et lieux : "
+            f"{balance_url(issued.link_token)} (code {code_display(issued.access_code)}). "
+            f"Vos chèques : {codes}"
+        )
     if carnet.delivery == Delivery.SMS:
         transaction.on_commit(lambda: send_sms(to=beneficiary.phone, text=text))
     elif carnet.delivery == Delivery.EMAIL:

@@ -14,11 +14,14 @@ from accounts.perms import is_member_of_kind
 from accounts.shortcuts import organisation_acting_as
 from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_manage_beneficiary
+from core.forms import parse_id
 from places.selectors import PlaceFilters, place_search
 from programs.exceptions import ProgramsError
 from programs.models import Program
+from programs.selectors import program_today
 from vouchers import perms, selectors, services
 from vouchers.codes import code_display
+from vouchers.eligibility import eligibility_refusals, issue_options
 from vouchers.enums import Delivery
 from vouchers.exceptions import VouchersError
 from vouchers.forms import BalanceForm, IssueForm, OppositionForm, UnusedForm
@@ -86,7 +89,7 @@ def carnet_issue(request, beneficiary_pk: int):
         raise PermissionDenied
     programs = Program.objects.filter(quotas__prescriber=beneficiary.prescriber).order_by("name")
     program = programs.filter(
-        pk=request.POST.get("program") or request.GET.get("programme")
+        pk=parse_id(request.POST.get("program") or request.GET.get("programme"))
     ).first()
     program = program or programs.first()
     if program is None:
@@ -107,10 +110,18 @@ def carnet_issue(request, beneficiary_pk: int):
         issued = _issue(request, beneficiary=beneficiary, form=form)
         if issued:
             return _issued_page(request, [issued], title=f"Carnet remis à {beneficiary}")
+    option = issue_options(beneficiary=beneficiary, programs=[program])[0]
     return render(
         request,
         "vouchers/issue_form.html",
-        {"form": form, "beneficiary": beneficiary, "program": program, "diagnostic": diagnostic},
+        {
+            "form": form,
+            "beneficiary": beneficiary,
+            "program": program,
+            "diagnostic": diagnostic,
+            "option": option,
+            "other_programs": programs.exclude(pk=program.pk),
+        },
     )
 
 
@@ -120,23 +131,30 @@ def carnet_batch(request, organisation_pk: int):
     organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.PRESCRIBER)
     programs = Program.objects.filter(quotas__prescriber=organisation).order_by("name")
     program = programs.filter(
-        pk=request.POST.get("program") or request.GET.get("programme")
+        pk=parse_id(request.POST.get("program") or request.GET.get("programme"))
     ).first()
     program = program or programs.first()
     if program is None:
         messages.error(request, "Votre organisation n'a de quota dans aucun programme.")
         return redirect("accounts:organisation_home", pk=organisation.pk)
-    candidates = (
+    people = list(
         Beneficiary.objects.filter(
             prescriber=organisation, diagnostics__program=program, diagnostics__kind="entry"
         )
         .exclude(carnets__program=program)
+        .select_related("commune")
         .distinct()
         .order_by("last_name", "first_name")
     )
+    refusals = eligibility_refusals(
+        program=program, beneficiaries=people, on=program_today(program)
+    )
+    candidates = [person for person in people if person.pk not in refusals]
+    refused = [(person, refusals[person.pk]) for person in people if person.pk in refusals]
     errors = []
     if request.method == "POST":
-        chosen = candidates.filter(pk__in=request.POST.getlist("beneficiaries"))
+        wanted = set(request.POST.getlist("beneficiaries"))
+        chosen = [person for person in candidates if str(person.pk) in wanted]
         issued_list = []
         for beneficiary in chosen:
             diagnostic = beneficiary.diagnostics.filter(program=program, kind="entry").first()
@@ -173,6 +191,7 @@ def carnet_batch(request, organisation_pk: int):
             "programs": programs,
             "program": program,
             "candidates": candidates,
+            "refused": refused,
             "errors": errors,
         },
     )

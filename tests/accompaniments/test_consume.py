@@ -6,6 +6,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 
 from accompaniments import services
 from core.models import IdempotencyRecord
+from places.models import Place
 from programs.models import Program
 from vouchers.enums import UnitState
 from vouchers.models import Unit, UnitEvent
@@ -132,22 +133,29 @@ def test_the_redemption_page_tests_and_uses_a_voucher(
 ):
     client.force_login(make_member(agreed_money_structure))
     serial, code = voucher_setup.codes[4]
+    place = Place.objects.filter(structure=agreed_money_structure).first()
+    record = {
+        "place": place.pk,
+        "kind": "individual",
+        "duration": "45",
+        "themes": ["Aide aux démarches administratives"],
+    }
     page = client.get(f"/accompagnements/valider/?serie={serial}").content.decode()
     assert f'value="{serial}"' in page
     key = page.split('name="idempotency_key" value="')[1].split('"')[0]
     tested = client.post(
         "/accompagnements/valider/",
-        {"serial": serial, "code": code.lower(), "idempotency_key": key, "action": "test"},
+        {"serial": serial, "code": code.lower(), "idempotency_key": key, "action": "test"} | record,
     )
     assert "Chèque valable" in tested.content.decode()
     used = client.post(
         "/accompagnements/valider/",
-        {"serial": serial, "code": code, "idempotency_key": key, "action": "consume"},
+        {"serial": serial, "code": code, "idempotency_key": key, "action": "consume"} | record,
     )
     assert "Chèque utilisé" in used.content.decode()
     replay = client.post(
         "/accompagnements/valider/",
-        {"serial": serial, "code": code, "idempotency_key": key, "action": "consume"},
+        {"serial": serial, "code": code, "idempotency_key": key, "action": "consume"} | record,
     )
     assert "Chèque utilisé" in replay.content.decode()
     assert UnitEvent.objects.filter(kind="consumed").count() == 1

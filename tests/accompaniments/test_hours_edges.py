@@ -9,7 +9,7 @@ from accompaniments import services
 from accompaniments.exceptions import AccompanimentsError
 from accompaniments.models import Participant
 from programs.models import Program
-from tests.fixtures_vouchers import make_session
+from tests.fixtures_vouchers import during, make_session
 from vouchers.enums import UnitState
 from vouchers.models import Allowance, Carnet, Unit
 from vouchers.services import carnet_issue, carnet_oppose, units_expire
@@ -20,9 +20,10 @@ _session = make_session
 
 def _present(kk, session, beneficiary):
     participant = services.participant_book(actor=None, session=session, beneficiary=beneficiary)
-    return services.attendance_record(
-        actor=None, structure=kk["structure"], participant=participant, status="present"
-    )
+    with during(session):
+        return services.attendance_record(
+            actor=None, structure=kk["structure"], participant=participant, status="present"
+        )
 
 
 def _issue(kk, beneficiary, advisor, prescriber):
@@ -42,7 +43,7 @@ def test_a_voucher_of_an_hours_carnet_is_not_used_at_the_counter(
     issued = _issue(kk, beneficiary, advisor, prescriber)
     serial, code = issued.codes[0]
     answer = services.unit_consume(actor=None, structure=kk["structure"], serial=serial, code=code)
-    assert answer["outcome"] == "unknown" and "marquez la personne présente" in answer["message"]
+    assert answer["outcome"] == "unknown" and "Accueillir une personne" in answer["message"]
     assert Unit.objects.get(serial=serial).state == UnitState.ISSUED
 
 
@@ -129,9 +130,10 @@ def test_a_refusal_is_not_remembered_once_the_person_gets_a_seat(
     services.participant_cancel(actor=None, participant=seated)
     waiting.refresh_from_db()
     assert waiting.status == "booked"
-    answer = services.attendance_record(
-        actor=None, structure=kk["structure"], participant=waiting, status="present"
-    )
+    with during(workshop):
+        answer = services.attendance_record(
+            actor=None, structure=kk["structure"], participant=waiting, status="present"
+        )
     assert answer["outcome"] == "consumed"
 
 
@@ -142,9 +144,10 @@ def test_cancelling_with_a_stale_copy_after_the_hours_were_counted_is_refused(
     session = _session(kk, when=dt.datetime(2026, 12, 4, 9, tzinfo=REUNION), minutes=60)
     participant = services.participant_book(actor=None, session=session, beneficiary=beneficiary)
     stale = Participant.objects.get(pk=participant.pk)
-    services.attendance_record(
-        actor=None, structure=kk["structure"], participant=participant, status="present"
-    )
+    with during(session):
+        services.attendance_record(
+            actor=None, structure=kk["structure"], participant=participant, status="present"
+        )
     with pytest.raises(AccompanimentsError, match="déjà été décomptées"):
         services.participant_cancel(actor=None, participant=stale)
     assert Carnet.objects.count() == 1

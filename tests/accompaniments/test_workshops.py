@@ -13,7 +13,7 @@ from accompaniments.models import Participant, Session
 from beneficiaries.enums import DEFAULT_SKILLS
 from beneficiaries.models import Diagnostic
 from core.sms import outbox
-from tests.fixtures_vouchers import make_session
+from tests.fixtures_vouchers import during, make_session
 from vouchers.models import Allowance, UnitEvent
 from vouchers.services import carnet_issue
 
@@ -75,15 +75,17 @@ def test_an_eleventh_hour_in_a_program_year_is_refused(kk, beneficiary, advisor,
         participant = services.participant_book(
             actor=None, session=session, beneficiary=beneficiary
         )
-        answer = services.attendance_record(
-            actor=None, structure=kk["structure"], participant=participant, status="present"
-        )
+        with during(session):
+            answer = services.attendance_record(
+                actor=None, structure=kk["structure"], participant=participant, status="present"
+            )
         assert answer["outcome"] == "consumed", answer
     session = _workshop(kk, day=7, kind="individual", minutes=60)
     participant = services.participant_book(actor=None, session=session, beneficiary=beneficiary)
-    answer = services.attendance_record(
-        actor=None, structure=kk["structure"], participant=participant, status="present"
-    )
+    with during(session):
+        answer = services.attendance_record(
+            actor=None, structure=kk["structure"], participant=participant, status="present"
+        )
     assert (
         answer["outcome"] == "cap_reached" and "10 h déjà utilisées sur 10 h" in answer["message"]
     )
@@ -129,12 +131,13 @@ def test_a_whole_kap_konekt_path(client, kk, beneficiary, advisor, prescriber, m
     client.post(f"/accompagnements/seances/{second.pk}/inscrire/", {"beneficiary": beneficiary.pk})
     assert Participant.objects.filter(beneficiary=beneficiary, status="booked").count() == 2
 
-    client.force_login(kk["mediator"])
     for session in (first, second):
         participant = Participant.objects.get(session=session, beneficiary=beneficiary)
-        client.post(
-            f"/accompagnements/participants/{participant.pk}/presence/", {"status": "present"}
-        )
+        with during(session):
+            client.force_login(kk["mediator"])
+            client.post(
+                f"/accompagnements/participants/{participant.pk}/presence/", {"status": "present"}
+            )
     allowance = Allowance.objects.get()
     assert allowance.minutes_consumed == 210
     program.refresh_from_db()

@@ -27,3 +27,12 @@ def test_enums_match_the_schema_vocabularies():
 def test_fields_follow_schema_order():
     assert FIELDS_V1[:3] == ["id", "pivot", "nom"]
     assert len(FIELDS_V1) == 32
+
+
+def test_the_standard_vocabularies_read_in_french():
+    """Filters and session themes show the standard's own words, never "Admin" or "Women"."""
+    from places import enums
+
+    for vocabulary in (enums.Service, enums.Public, enums.Fee, enums.AccessMode, enums.Label):
+        assert all(label == value for value, label in vocabulary.choices)
+    assert "Admin" not in enums.Service.labels and "Femmes" in enums.Public.labels
