@@ -26,14 +26,17 @@ class RedeemForm(DsfrBaseForm):
         label="Séance du jour",
         queryset=None,
         required=False,
-        empty_label="Aucune : noter un nouvel accompagnement",
+        empty_label="Aucune (nouvel accompagnement)",
         help_text="Si la personne vient à une séance prévue aujourd'hui, choisissez-la.",
     )
     kind = forms.ChoiceField(
         label="Accompagnement", choices=SessionKind.choices, initial=SessionKind.INDIVIDUAL
     )
     place = forms.ModelChoiceField(
-        label="Lieu", queryset=None, required=False, empty_label="Choisissez le lieu"
+        label="Lieu",
+        queryset=None,
+        empty_label="Choisissez le lieu",
+        help_text="Où l'accompagnement a eu lieu (sauf si vous choisissez une séance du jour).",
     )
     duration = forms.TypedChoiceField(
         label="Durée", coerce=int, choices=DURATION_CHOICES, initial=60
@@ -59,8 +62,8 @@ class RedeemForm(DsfrBaseForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("session") and not data.get("place") and "place" not in self.errors:
-            self.add_error("place", "Lieu : choisissez où l'accompagnement a eu lieu.")
+        if data.get("session"):
+            self.errors.pop("place", None)  # the session says where
         return data
 
 

@@ -11,7 +11,6 @@ class Vocabulary(models.TextChoices):
         return self.value
 
 
-
 class Service(Vocabulary):
     ADMIN = "Aide aux démarches administratives"
     EVERYDAY_TOOLS = "Maîtrise des outils numériques du quotidien"

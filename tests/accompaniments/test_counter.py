@@ -292,3 +292,27 @@ def test_an_hours_serial_typed_on_the_voucher_page_points_to_the_welcome(
     assert re.match(r"^[A-Z0-9]+-C\d{6}$", issued.carnet.number)
     orientation_count = Orientation.objects.count()
     assert orientation_count == 0
+
+
+def test_a_structure_enrols_a_person_it_was_oriented_and_the_orientation_is_marked(
+    client, kk, beneficiary, advisor, prescriber
+):
+    place = Place.objects.filter(structure=kk["structure"]).first()
+    orientation = orientation_create(
+        actor=advisor,
+        prescriber=prescriber,
+        place=place,
+        person_name="Marie Payet",
+        need="smartphone",
+        beneficiary=beneficiary,
+    )
+    workshop = make_session(kk, day=3, hour=14, kind="collective", capacity=5)
+    client.force_login(kk["mediator"])
+    page = client.get(f"/accompagnements/seances/{workshop.pk}/").content.decode()
+    assert f'<option value="{beneficiary.pk}"' in page
+    client.post(
+        f"/accompagnements/seances/{workshop.pk}/inscrire/", {"beneficiary": beneficiary.pk}
+    )
+    assert workshop.participants.get().beneficiary == beneficiary
+    orientation.refresh_from_db()
+    assert orientation.status == "came"

@@ -167,3 +167,21 @@ def test_an_orientation_can_name_a_person_already_followed(client, setup, make_b
         {"prescriber": s["prescriber"].pk, "person_name": "", "need": "x"},
     )
     assert "Écrivez le nom de la personne" in response.content.decode()
+
+
+def test_markup_typed_in_names_is_printed_as_text_on_the_sheet(client, setup):
+    """ReportLab reads <img>, <font>… in a Paragraph: every typed string is escaped."""
+    s = setup
+    orientation = orientation_create(
+        actor=s["advisor"],
+        prescriber=s["prescriber"],
+        place=s["place"],
+        person_name='Marie <img src="/etc/hostname" width="50" height="50"/>',
+        need='Démarches <font name="NoSuchFont">CAF</font> & <b>impôts',
+    )
+    client.force_login(s["advisor"])
+    response = client.get(f"/beneficiaires/orientations/{orientation.pk}/fiche.pdf")
+    assert response.status_code == 200
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert '<img src="/etc/hostname"' in text
+    assert '<font name="NoSuchFont">CAF</font> & <b>impôts' in text
