@@ -1,3 +1,4 @@
+import datetime as dt
 """Invariants 3, 4 and 7 of DOMAIN.md under concurrent requests (PostgreSQL) and in the database."""
 
 import threading
@@ -62,7 +63,7 @@ def test_eight_concurrent_bookings_fill_five_seats_and_queue_three(kk, make_bene
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_sessions_past_the_yearly_cap_exactly_one_is_counted(
-    kk, beneficiary, advisor, prescriber
+    kk, beneficiary, advisor, prescriber, time_machine
 ):
     carnet_issue(
         actor=advisor,
@@ -80,6 +81,7 @@ def test_two_concurrent_sessions_past_the_yearly_cap_exactly_one_is_counted(
         )
         for day in (4, 5)
     ]
+    time_machine.move_to(dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC))  # both have started
     results = _race(
         [
             lambda p=p: services.attendance_record(
