@@ -1,6 +1,6 @@
-import datetime as dt
 """Invariants 3, 4 and 7 of DOMAIN.md under concurrent requests (PostgreSQL) and in the database."""
 
+import datetime as dt
 import threading
 from functools import partial
 from zoneinfo import ZoneInfo
