@@ -35,6 +35,7 @@ test: install test-deps
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=ci-check-deploy-key-$$$$-not-used-anywhere-else-0123456789 \

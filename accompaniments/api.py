@@ -2,6 +2,7 @@ from django.http import HttpRequest
 from ninja import Header, Router, Schema
 from ninja.responses import Status
 
+from accompaniments.enums import ConsumeOutcome
 from accompaniments.services import unit_consume
 
 router = Router(tags=["unités"])
@@ -21,7 +22,7 @@ class ConsumeOut(Schema):
     value_cents: int | None = None
 
 
-REFUSED = {"already_used": 409}
+REFUSED = {ConsumeOutcome.ALREADY_USED: 409}
 
 
 @router.post("/consume", response={200: ConsumeOut, 409: ConsumeOut, 422: ConsumeOut})
@@ -50,5 +51,5 @@ def consume(
         idempotency_key=idempotency_key[:100],
         test=payload.test,
     )
-    status = 200 if result["ok"] else REFUSED.get(result["outcome"], 422)
-    return Status(status, result)
+    status = 200 if result.ok else REFUSED.get(result.outcome, 422)
+    return Status(status, result.as_dict())

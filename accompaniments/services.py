@@ -1,7 +1,6 @@
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -13,8 +12,8 @@ from accompaniments.models import Participant, SatisfactionSurvey, Session
 from accompaniments.selectors import sessions_bookable, sessions_needing_reminder
 from beneficiaries.services import beneficiary_served_by, orientations_mark_came
 from core.money import format_euros
-from core.services import audit_record, idempotent_call
-from core.sms import send_sms, sms_enabled
+from core.services import audit_record, idempotent_call, send_after_commit
+from core.sms import sms_enabled
 from core.timezones import local
 from programs.models import Program
 from programs.selectors import agreement_active, program_local, program_today
@@ -28,11 +27,39 @@ MAX_WRONG_CODES = 5
 BLOCK_MINUTES = 15
 
 
-def _answer(outcome: str, message: str, **extra) -> dict:
-    return {"outcome": outcome, "ok": outcome in (O.CONSUMED, O.VALID), "message": message} | extra
+@dataclass(frozen=True)
+class ConsumeResult:
+    """The answer to a use (or a test) of units: what happened, in an enum, and the message
+    for the person. Refusals are answers too: a wrong code must commit its counter."""
+
+    outcome: O
+    message: str
+    serial: str | None = None
+    value_cents: int | None = None
+    minutes: int | None = None
+    amount_cents: int | None = None
+    session: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (O.CONSUMED, O.VALID)
+
+    def as_dict(self) -> dict:
+        """The JSON form kept for idempotent replays and sent by the API."""
+        data = {k: v for k, v in asdict(self).items() if v is not None}
+        return data | {"outcome": self.outcome.value, "ok": self.ok}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ConsumeResult":
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**fields | {"outcome": O(data["outcome"])})
 
 
-def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> dict:
+def _answer(outcome: O, message: str, **extra) -> ConsumeResult:
+    return ConsumeResult(outcome=O(outcome), message=message, **extra)
+
+
+def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> ConsumeResult:
     attempts = unit.failed_attempts + 1
     if attempts >= MAX_WRONG_CODES:
         until = now + dt.timedelta(minutes=BLOCK_MINUTES)
@@ -64,7 +91,7 @@ def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> dic
 
 def _voucher(
     *, actor, structure, serial: str, code: str, test: bool, record: "ServiceRecord | None"
-) -> dict:
+) -> ConsumeResult:
     now = timezone.now()
     try:
         unit = (
@@ -163,7 +190,7 @@ def _voucher(
     )
 
 
-def _cap_refusal(allowance: Allowance, minutes: int) -> dict | None:
+def _cap_refusal(allowance: Allowance, minutes: int) -> ConsumeResult | None:
     if allowance.cap is not None and allowance.minutes_consumed + minutes > allowance.cap * 60:
         used = allowance.minutes_consumed / 60
         return _answer(
@@ -174,7 +201,7 @@ def _cap_refusal(allowance: Allowance, minutes: int) -> dict | None:
     return None
 
 
-def _hours(*, actor, structure, participant: Participant) -> dict:
+def _hours(*, actor, structure, participant: Participant) -> ConsumeResult:
     session = Session.objects.select_related("program").get(pk=participant.session_id)
     program = session.program
     beneficiary = participant.beneficiary
@@ -304,10 +331,10 @@ def _hours(*, actor, structure, participant: Participant) -> dict:
     )
 
 
-def _is_final(answer: dict) -> bool:
+def _is_final(answer: ConsumeResult) -> bool:
     """Only a use is remembered under its key; a refusal (wrong code, expired…) is not, so
     the same key can be tried again once the mistake is fixed."""
-    return answer["outcome"] == O.CONSUMED
+    return answer.outcome == O.CONSUMED
 
 
 def unit_consume(
@@ -320,7 +347,7 @@ def unit_consume(
     participant: Participant | None = None,
     test: bool = False,
     record: "ServiceRecord | None" = None,
-) -> dict:
+) -> ConsumeResult:
     """The one way units are used. A voucher (serial and secret code) for money programs, or a
     participant's session for hours programs. Holds DOMAIN.md invariants 1 to 4 and 7: rows
     locked in a fixed order (allowance, units by primary key, session), state changed only by
@@ -335,6 +362,8 @@ def unit_consume(
             key=idempotency_key,
             compute=lambda: _hours(actor=actor, structure=structure, participant=participant),
             keep=_is_final,
+            encode=ConsumeResult.as_dict,
+            decode=ConsumeResult.from_dict,
         )
     normalized = serial_normalize(serial)
     if normalized is None:
@@ -354,6 +383,8 @@ def unit_consume(
             record=record,
         ),
         keep=_is_final,
+        encode=ConsumeResult.as_dict,
+        decode=ConsumeResult.from_dict,
     )
 
 
@@ -522,7 +553,7 @@ def _attendance_window(session: Session, now: dt.datetime) -> None:
 
 def attendance_record(
     *, actor, structure, participant: Participant, status: str, reason: str = ""
-) -> dict:
+) -> ConsumeResult:
     """Present: the session's hours are deducted (hours programs). Excused or absent: nothing.
     Only from the session's start. A mark already given is corrected the same day with a
     reason; hours already deducted are given back by a compensating ledger event."""
@@ -576,7 +607,7 @@ def attendance_record(
                     else ""
                 ),
             )
-        if correcting and answer["ok"]:
+        if correcting and answer.ok:
             audit_record(
                 actor=actor,
                 action="session.attendance_corrected",
@@ -596,7 +627,9 @@ def _session_close_if_recorded(session: Session) -> None:
         )
 
 
-def _hours_reverse(*, actor, structure, participant: Participant, status: str, reason: str) -> dict:
+def _hours_reverse(
+    *, actor, structure, participant: Participant, status: str, reason: str
+) -> ConsumeResult:
     """Gives back the hours a participant's presence deducted: a REVERSED event per CONSUMED
     event, units, yearly allowance and budget moved back by conditional updates, in the lock
     order of the consumption (allowances, units, session, program)."""
@@ -827,9 +860,9 @@ def survey_record(
 def _notify_person(person, *, subject: str, text: str) -> bool:
     """SMS if the person gave a mobile number, else e-mail; after the transaction commits."""
     if person.phone and sms_enabled():
-        transaction.on_commit(lambda: send_sms(to=person.phone, text=text))
+        send_after_commit(text=text, phone=person.phone)
     elif person.email:
-        transaction.on_commit(lambda: send_mail(subject, text, None, [person.email]))
+        send_after_commit(subject=subject, text=text, emails=[person.email])
     else:
         return False
     return True

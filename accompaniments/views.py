@@ -11,8 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accompaniments import perms, selectors, services
-from accompaniments.enums import ParticipantStatus
-from accompaniments.exceptions import AccompanimentsError
+from accompaniments.enums import ConsumeOutcome, ParticipantStatus
 from accompaniments.forms import (
     AnonymousForm,
     BookForm,
@@ -30,7 +29,8 @@ from accounts.shortcuts import organisation_acting_as
 from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_view_beneficiary
 from beneficiaries.selectors import beneficiaries_of
-from core.forms import parse_id
+from core.exceptions import PassnumError
+from core.forms import add_errors, parse_id
 from places.models import Place
 from programs.models import Program, Track
 from programs.selectors import program_today, programs_under_agreement
@@ -87,10 +87,10 @@ def redeem(request):
                     session=data["session"],
                 ),
             )
-        except AccompanimentsError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
-            if result["outcome"] == "consumed":
+            if result.outcome == ConsumeOutcome.CONSUMED:
                 form = RedeemForm(
                     initial={"serial": "", "place": data["place"], "kind": data["kind"]},
                     sessions=selectors.sessions_today_of(structure=structure),
@@ -118,8 +118,8 @@ def welcome(request):
                 number=form.cleaned_data["number"],
                 code=form.cleaned_data["code"],
             )
-        except AccompanimentsError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
     return render(
         request,
         "accompaniments/welcome.html",
@@ -156,7 +156,7 @@ def walk_in(request):
             mediator=request.user,
             duration_minutes=form.cleaned_data["duration"],
         )
-    except AccompanimentsError as error:
+    except PassnumError as error:
         messages.error(request, str(error))
         return redirect(f"{reverse('accompaniments:welcome')}?structure={structure.pk}")
     messages.success(
@@ -223,8 +223,8 @@ def session_create(request, organisation_pk: int):
                 track=data["track"],
                 themes=data["themes"],
             )
-        except AccompanimentsError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             messages.success(request, "Séance enregistrée.")
             return redirect("accompaniments:session_detail", pk=session.pk)
@@ -276,8 +276,8 @@ def attendance(request, participant_pk: int):
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", ""),
         )
-        (messages.success if result["ok"] else messages.error)(request, result["message"])
-    except AccompanimentsError as error:
+        (messages.success if result.ok else messages.error)(request, result.message)
+    except PassnumError as error:
         messages.error(request, str(error))
     return redirect("accompaniments:session_detail", pk=session.pk)
 
@@ -295,7 +295,7 @@ def anonymous_add(request, pk: int):
                 actor=request.user, session=session, count=form.cleaned_data["count"]
             )
             messages.success(request, "Participants anonymes comptés.")
-        except AccompanimentsError as error:
+        except PassnumError as error:
             messages.error(request, str(error))
     return redirect("accompaniments:session_detail", pk=session.pk)
 
@@ -322,8 +322,8 @@ def book(request, pk: int):
                 beneficiary=form.cleaned_data["beneficiary"],
                 booked_by=organisation,
             )
-        except AccompanimentsError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             if participant.status == ParticipantStatus.WAITING:
                 messages.warning(

@@ -1,4 +1,7 @@
-class AccountsError(Exception):
+from core.exceptions import PassnumError
+
+
+class AccountsError(PassnumError):
     """A refused action on accounts, with a message in French for the person."""
 
 

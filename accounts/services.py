@@ -4,18 +4,16 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.enums import AuditAction, OrganisationKind, Role
-from accounts.exceptions import InvitationInvalid, LastAdminError
+from accounts.exceptions import AccountsError, InvitationInvalid, LastAdminError
 from accounts.models import ApiKey, Invitation, Membership, Organisation, User
 from accounts.validators import clean_identifier
-from core.services import audit_record
+from core.services import audit_record, send_after_commit
 
 
 def user_create(
@@ -37,7 +35,7 @@ def organisation_create(
 ) -> Organisation:
     unknown = set(kinds) - set(OrganisationKind.values)
     if not kinds or unknown:
-        raise ValidationError({"kinds": "Choisissez au moins un type d'organisation connu."})
+        raise AccountsError("Choisissez au moins un type d'organisation connu.", field="kinds")
     organisation = Organisation(
         name=name.strip(),
         siret=clean_identifier(siret) or None,
@@ -46,8 +44,8 @@ def organisation_create(
         **{f"is_{kind}": kind in kinds for kind in OrganisationKind.values},
     )
     if not organisation.siret and not organisation.rna:
-        raise ValidationError(
-            {"siret": "Indiquez le numéro SIRET ou, pour une association, le RNA."}
+        raise AccountsError(
+            "Indiquez le numéro SIRET ou, pour une association, le RNA.", field="siret"
         )
     organisation.full_clean()
     with transaction.atomic():
@@ -92,7 +90,7 @@ def invitation_send(
     if Membership.objects.filter(
         organisation=organisation, user__email=email, is_active=True
     ).exists():
-        raise ValidationError({"email": "Cette personne fait déjà partie de l'organisation."})
+        raise AccountsError("Cette personne fait déjà partie de l'organisation.", field="email")
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -119,13 +117,10 @@ def invitation_send(
         )
         link = settings.PASSNUM_SITE_URL + reverse("accounts:invitation_accept", args=[token])
         context = {"invitation": invitation, "link": link, "actor": actor}
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"Invitation à rejoindre {organisation.name} sur passnum",
-                message=render_to_string("accounts/emails/invitation.txt", context),
-                from_email=None,
-                recipient_list=[email],
-            )
+        send_after_commit(
+            subject=f"Invitation à rejoindre {organisation.name} sur passnum",
+            text=render_to_string("accounts/emails/invitation.txt", context),
+            emails=[email],
         )
     return invitation, token
 
@@ -223,7 +218,7 @@ def _ensure_another_admin(membership: Membership) -> None:
 
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
-        raise ValidationError({"role": "Rôle inconnu."})
+        raise AccountsError("Rôle inconnu.", field="role")
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.role == role:

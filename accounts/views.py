@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import perms, selectors, services
 from accounts.enums import AuditAction, OrganisationKind, Role
-from accounts.exceptions import AccountsError, InvitationInvalid
+from accounts.exceptions import InvitationInvalid
 from accounts.forms import (
     AccountCreationForm,
     ApiKeyForm,
@@ -21,7 +21,9 @@ from accounts.forms import (
     OrganisationCreateForm,
 )
 from accounts.models import ApiKey, Invitation, Membership, Organisation
+from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
+from core.registry import HOME_LINKS, contributions
 from core.services import audit_record
 
 
@@ -54,6 +56,7 @@ def organisation_home(request, pk: int):
             "other_memberships": other_memberships,
             "kinds": organisation.kinds,
             "is_admin": membership.role == Role.ADMIN,
+            "home_links": [f"{app}/home_links/" for app in contributions(HOME_LINKS)],
         },
     )
 
@@ -76,7 +79,7 @@ def members(request, pk: int):
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
                 )
-            except ValidationError as error:
+            except (PassnumError, ValidationError) as error:
                 add_errors(form, error)
             else:
                 messages.success(
@@ -124,7 +127,7 @@ def member_update(request, pk: int, membership_pk: int):
                         membership=membership,
                         is_active=form.cleaned_data["is_active"] == "1",
                     )
-        except AccountsError as error:
+        except PassnumError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, f"Les droits de {membership.user} ont été mis à jour.")
@@ -230,7 +233,7 @@ def organisation_create(request):
                     email=data["admin_email"],
                     role=Role.ADMIN,
                 )
-        except ValidationError as error:
+        except (PassnumError, ValidationError) as error:
             add_errors(form, error)
         else:
             messages.success(

@@ -164,7 +164,7 @@ def direct(data_path: str, start: int, stop: int) -> None:
             code=code,
             idempotency_key=f"d{start + index}",
         )
-        ok += result["outcome"] == "consumed"
+        ok += result.outcome == "consumed"
     print(json.dumps({"seconds": time.perf_counter() - started, "ok": ok}))
 
 
@@ -323,7 +323,7 @@ def main() -> None:
             server.terminate()
         pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
     http_rate = len(latencies) / elapsed
-    direct_ok = sum(r["ok"] for r in direct_results)
+    direct_ok = sum(r.ok for r in direct_results)
     direct_rate = direct_ok / max(r["seconds"] for r in direct_results)
     figures = {
         "benchmark": "consume",

@@ -7,17 +7,6 @@ class OrientationStatus(models.TextChoices):
     NO_SHOW = "no_show", "pas venue"
 
 
-class PublicCategory(models.TextChoices):
-    SENIOR = "senior", "Personne âgée (plus de 60 ans)"
-    JOB_SEEKER = "job_seeker", "Demandeur d'emploi"
-    YOUNG_UNQUALIFIED = "young_unqualified", "Jeune sans qualification"
-    ISOLATED_AREA = "isolated_area", "Habite une zone isolée"
-    DISABILITY = "disability", "Situation de handicap"
-    FOREIGN_LANGUAGE = "foreign_language", "Parle peu le français"
-    LOW_INCOME = "low_income", "Faibles ressources (minima sociaux)"
-    PRIORITY_AREA = "priority_area", "Habite un quartier prioritaire"
-
-
 class ConsentMethod(models.TextChoices):
     PAPER = "paper", "sur papier, signé"
     ORAL = "oral", "à l'oral, devant le conseiller"

@@ -6,10 +6,10 @@ from dsfr.forms import DsfrBaseForm
 from beneficiaries.enums import (
     ConsentMethod,
     DiagnosticKind,
-    PublicCategory,
     SkillAnswer,
 )
 from beneficiaries.services import diagnostic_skills
+from programs.enums import PublicCategory
 from territories.forms import CommuneField
 
 

@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import Organisation
 from beneficiaries.enums import OrientationStatus
 from beneficiaries.models import Beneficiary, BeneficiaryStructure, Orientation
+from core.registry import BENEFICIARY_TIMELINE, contributions
 from core.text import normalize_search
 
 
@@ -53,8 +54,6 @@ class TimelineItem:
 
 
 def beneficiary_timeline(*, beneficiary: Beneficiary) -> list[TimelineItem]:
-    from vouchers.models import Carnet, UnitEvent
-
     items = [
         TimelineItem(
             beneficiary.created_at,
@@ -70,23 +69,8 @@ def beneficiary_timeline(*, beneficiary: Beneficiary) -> list[TimelineItem]:
                 f"{diagnostic.score}/{diagnostic.max_score}, niveau {diagnostic.get_level_display()}",
             )
         )
-    for carnet in Carnet.objects.filter(beneficiary=beneficiary).select_related("program"):
-        items.append(
-            TimelineItem(
-                carnet.issued_at,
-                f"Carnet {carnet.number} remis : {carnet.units_count} unités de {carnet.program.name}",
-            )
-        )
-    events = (
-        UnitEvent.objects.filter(unit__carnet__beneficiary=beneficiary)
-        .exclude(kind="issued")
-        .select_related("unit", "organisation")
-    )
-    for event in events:
-        where = f" — {event.organisation.name}" if event.organisation else ""
-        items.append(
-            TimelineItem(event.at, f"{event.unit.serial} {event.get_kind_display()}{where}")
-        )
+    for provider in contributions(BENEFICIARY_TIMELINE):
+        items += provider(beneficiary=beneficiary)
     for orientation in beneficiary.orientations.select_related("place"):
         items.append(
             TimelineItem(

@@ -13,15 +13,15 @@ from accounts.selectors import organisations_of
 from accounts.shortcuts import organisation_acting_as
 from beneficiaries import perms, selectors, services
 from beneficiaries.enums import DiagnosticKind
-from beneficiaries.exceptions import BeneficiariesError
 from beneficiaries.forms import BeneficiaryForm, DiagnosticForm, OrientationForm
 from beneficiaries.models import Beneficiary, Orientation
 from beneficiaries.pdf import orientation_sheet_pdf
+from core.exceptions import PassnumError
+from core.forms import add_errors
+from core.registry import BENEFICIARY_SECTIONS, contributions
 from places.models import Place
 from places.selectors import opening_hours_plain
-from programs.models import Program
-from vouchers.eligibility import issue_options
-from vouchers.selectors import carnets_of
+from programs.selectors import programs_with_quota
 
 
 def _orientation_for(request, pk: int) -> Orientation:
@@ -58,8 +58,8 @@ def orientation_create(request, place_pk: int):
                 need=form.cleaned_data["need"],
                 beneficiary=form.cleaned_data["beneficiary"],
             )
-        except BeneficiariesError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             messages.success(
                 request, "Orientation enregistrée : imprimez la fiche pour la personne."
@@ -105,7 +105,7 @@ def orientation_outcome(request, pk: int):
             request,
             f"C'est noté : {orientation.person_name} {'est venue' if came else 'n’est pas venue'}.",
         )
-    except BeneficiariesError as error:
+    except PassnumError as error:
         messages.error(request, str(error))
     return redirect("beneficiaries:orientations_received", organisation_pk=orientation.structure_id)
 
@@ -194,8 +194,8 @@ def beneficiary_create(request, organisation_pk: int):
                     email=data["email"],
                     categories=data["categories"],
                 )
-            except BeneficiariesError as error:
-                form.add_error(None, str(error))
+            except PassnumError as error:
+                add_errors(form, error)
             else:
                 messages.success(request, f"{beneficiary} est inscrit(e).")
                 return redirect("beneficiaries:beneficiary_detail", pk=beneficiary.pk)
@@ -217,16 +217,11 @@ def beneficiary_detail(request, pk: int):
             "beneficiary": beneficiary,
             "can_manage": can_manage,
             "timeline": selectors.beneficiary_timeline(beneficiary=beneficiary),
-            "carnets": carnets_of(beneficiary=beneficiary),
             "diagnostics": beneficiary.diagnostics.select_related("program", "chosen_track"),
-            "issue_options": issue_options(
-                beneficiary=beneficiary,
-                programs=Program.objects.filter(quotas__prescriber=beneficiary.prescriber)
-                .distinct()
-                .order_by("name"),
-            )
-            if can_manage
-            else [],
+            "sections": [
+                section(request, beneficiary=beneficiary, can_manage=can_manage)
+                for section in contributions(BENEFICIARY_SECTIONS)
+            ],
         },
     )
 
@@ -235,7 +230,7 @@ def beneficiary_detail(request, pk: int):
 def diagnostic_create(request, pk: int, program_pk: int):
     beneficiary = _beneficiary_for(request, pk, manage=True)
     program = get_object_or_404(
-        Program.objects.filter(quotas__prescriber=beneficiary.prescriber).distinct(), pk=program_pk
+        programs_with_quota(prescriber=beneficiary.prescriber), pk=program_pk
     )
     kind = request.GET.get("type", DiagnosticKind.ENTRY)
     if kind not in DiagnosticKind.values:
@@ -254,8 +249,8 @@ def diagnostic_create(request, pk: int, program_pk: int):
                 chosen_track=data.get("chosen_track"),
                 override_reason=data.get("override_reason", ""),
             )
-        except BeneficiariesError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             messages.success(
                 request,

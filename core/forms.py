@@ -1,16 +1,20 @@
 from django.core.exceptions import ValidationError
 
+from core.exceptions import PassnumError
+
 
 def add_errors(form, error: Exception) -> None:
     """Puts a service's refusal on the form: field errors on their fields, the rest on top.
     What the person typed stays in the form."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+    if isinstance(error, PassnumError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     elif isinstance(error, ValidationError):
         form.add_error(None, error.messages)
     else:
-        form.add_error(None, str(error))
+        raise TypeError(f"Not a refusal: {error!r}") from error
 
 
 MAX_ID = 2**63 - 1

@@ -1,6 +1,8 @@
+from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 
 from core.models import AuditEntry, IdempotencyRecord
+from core.sms import send_sms
 
 
 def audit_record(
@@ -27,11 +29,21 @@ def audit_record(
     )
 
 
-def idempotent_call(*, organisation_id: int, scope: str, key: str, compute, keep=None) -> dict:
-    """Runs `compute` (which returns a JSON-able dict) once per (organisation, scope, key):
-    a replayed key returns the first answer kept, even when the two requests race. The answer
-    is stored in the same transaction as the work; a replay's own work is rolled back.
-    `keep(answer)` says whether an answer is kept for replays (default: all)."""
+def idempotent_call(
+    *,
+    organisation_id: int,
+    scope: str,
+    key: str,
+    compute,
+    keep=None,
+    encode=lambda answer: answer,
+    decode=lambda stored: stored,
+):
+    """Runs `compute` once per (organisation, scope, key): a replayed key returns the first
+    answer kept, even when the two requests race. The answer is stored (as `encode` makes it
+    JSON) in the same transaction as the work; a replay's own work is rolled back and it gets
+    `decode` of what was stored. `keep(answer)` says whether an answer is kept for replays
+    (default: all)."""
 
     def stored():
         return IdempotencyRecord.objects.filter(
@@ -43,14 +55,28 @@ def idempotent_call(*, organisation_id: int, scope: str, key: str, compute, keep
             response = compute()
             if key and (keep is None or keep(response)):
                 IdempotencyRecord.objects.create(
-                    organisation_id=organisation_id, scope=scope, key=key, response=response
+                    organisation_id=organisation_id,
+                    scope=scope,
+                    key=key,
+                    response=encode(response),
                 )
             elif key and (record := stored()):
                 transaction.set_rollback(True)
-                return record.response
+                return decode(record.response)
     except IntegrityError:
         record = stored() if key else None
         if record is None:
             raise
-        return record.response
+        return decode(record.response)
     return response
+
+
+def send_after_commit(*, text: str, subject: str = "", emails=(), phone: str = "") -> None:
+    """Sends a message once the current transaction has committed, so that nothing leaves
+    for work that is rolled back: an SMS to `phone`, or one e-mail to each address (no one
+    sees the others' addresses)."""
+    if phone:
+        transaction.on_commit(lambda: send_sms(to=phone, text=text))
+    messages = [(subject, text, None, [email]) for email in emails if email]
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))

@@ -55,7 +55,7 @@ class PlaceSearchForm(DsfrBaseForm):
     def __init__(self, *args, programs=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].choices = [("", "tous les lieux")] + [
-            (p.pk, p.name) for p in programs
+            (pk, name) for pk, name in programs
         ]
 
     def clean(self):
@@ -121,19 +121,6 @@ class ErrorReportHandleForm(DsfrBaseForm):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label="Note (facultative)", required=False, max_length=1000)
-
-
-class PlaceProgramsForm(DsfrBaseForm):
-    programs = forms.ModelMultipleChoiceField(
-        label="Programmes acceptés dans ce lieu",
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, programs, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["programs"].queryset = programs
 
 
 class PlaceClaimForm(DsfrBaseForm):

@@ -177,10 +177,19 @@ def place_get_public(*, pk: int) -> Place | None:
     return Place.objects.select_related("commune_ref", "structure").filter(pk=pk).first()
 
 
-def place_accepted_programs(*, place: Place):
-    from programs.models import Program
+def place_accepted_programs(*, place: Place) -> list:
+    """The programs whose units the place accepts."""
+    links = PlaceProgram.objects.filter(place=place).select_related("program")
+    return [link.program for link in links.order_by("program__name")]
 
-    return Program.objects.filter(place_links__place=place).order_by("name")
+
+def programs_with_places() -> list[tuple[int, str]]:
+    """(id, name) of the programs that at least one place accepts, for the search filter."""
+    return list(
+        PlaceProgram.objects.values_list("program_id", "program__name")
+        .distinct()
+        .order_by("program__name")
+    )
 
 
 def places_of_structure(*, structure) -> QuerySet[Place]:

@@ -15,6 +15,8 @@ from places.enums import SpecificSupport as SS
 from places.enums import SupportMode as SM
 
 SCHEMA_V1_PATH = Path(__file__).parent / "data" / "schema-v1.0.2.json"
+# The 155 places of La Réunion shipped with the project (origin in data/README.md).
+REUNION_FILE = Path(__file__).parent / "data" / "lieux-974-ultra-num-standard-v1.0.2.csv"
 FIELDS_V1: list[str] = [field["name"] for field in json.loads(SCHEMA_V1_PATH.read_text())["fields"]]
 
 REQUIRED_V1 = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")

@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/signaler/", views.report_error, name="report_error"),
-    path("<int:pk>/gerer/", views.manage_place, name="manage"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.json", views.export_json, name="export_json"),
     path("import/", views.import_places, name="import"),

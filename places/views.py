@@ -14,13 +14,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
-from accounts.models import Organisation
 from accounts.perms import is_member_of_kind
 from accounts.selectors import organisations_list, organisations_of
 from accounts.shortcuts import organisation_acting_as
-from core.forms import parse_id
+from core.exceptions import PassnumError
+from core.forms import add_errors
 from places import perms, selectors, services
-from places.exceptions import PlacesError
 from places.forms import (
     ClaimDecisionForm,
     ErrorReportForm,
@@ -29,12 +28,10 @@ from places.forms import (
     PlaceAttachForm,
     PlaceClaimForm,
     PlaceLookupForm,
-    PlaceProgramsForm,
     PlaceSearchForm,
 )
 from places.models import Place, PlaceClaim, PlaceErrorReport
 from places.standard import FIELDS_V1
-from programs.models import Program
 
 MAP_MARKERS_MAX = 500
 REPORT_SESSION_KEY = "places_import_report"
@@ -46,8 +43,7 @@ def _require_directory_manager(request):
 
 
 def search(request):
-    programs = Program.objects.filter(place_links__isnull=False).distinct().order_by("name")
-    form = PlaceSearchForm(request.GET or None, programs=programs)
+    form = PlaceSearchForm(request.GET or None, programs=selectors.programs_with_places())
     context = {"form": form, "tile_url": settings.PASSNUM_MAP_TILE_URL}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -180,7 +176,7 @@ def import_places(request):
                 actor=request.user,
                 dry_run=not form.cleaned_data["wet_run"],
             )
-        except PlacesError as error:
+        except PassnumError as error:
             form.add_error("file", str(error))
         else:
             buffer = io.StringIO()
@@ -235,42 +231,9 @@ def error_report_handle(request, pk: int):
                 note=form.cleaned_data["note"],
             )
             messages.success(request, f"Signalement sur « {report.place.nom} » traité.")
-        except PlacesError as error:
+        except PassnumError as error:
             messages.error(request, str(error))
     return redirect("places:error_reports")
-
-
-@login_required
-def manage_place(request, pk: int):
-    _require_directory_manager(request)
-    place = get_object_or_404(Place, pk=pk)
-    programs = Program.objects.order_by("name")
-    current = selectors.place_accepted_programs(place=place)
-    form = PlaceProgramsForm(request.POST or None, programs=programs, initial={"programs": current})
-    structures = organisations_list(kind="structure")
-    if request.method == "POST" and form.is_valid():
-        chosen = set(form.cleaned_data["programs"])
-        for program in programs:
-            if program in chosen:
-                services.place_program_accept(actor=request.user, place=place, program=program)
-            elif program in current:
-                services.place_program_revoke(actor=request.user, place=place, program=program)
-        structure_id = request.POST.get("structure") or None
-        structure = (
-            get_object_or_404(Organisation, pk=parse_id(structure_id)) if structure_id else None
-        )
-        try:
-            services.place_set_structure(actor=request.user, place=place, structure=structure)
-        except PlacesError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, "Le lieu a été mis à jour.")
-            return redirect("places:detail", pk=place.pk)
-    return render(
-        request,
-        "places/manage.html",
-        {"place": place, "form": form, "structures": structures},
-    )
 
 
 @login_required
@@ -309,8 +272,8 @@ def place_claim(request, pk: int):
                 structure=structure,
                 message=form.cleaned_data["message"],
             )
-        except PlacesError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -364,7 +327,7 @@ def claim_decide(request, pk: int):
                 actor=request.user, claim=claim, reason=form.cleaned_data["reason"]
             )
             messages.success(request, f"Demande de {claim.structure.name} refusée.")
-    except PlacesError as error:
+    except PassnumError as error:
         messages.error(request, str(error))
     return redirect("places:claims")
 
@@ -384,7 +347,7 @@ def place_attach(request, pk: int):
         try:
             services.place_attach(actor=request.user, place=place, structure=structure)
             messages.success(request, f"« {place.nom} » est rattaché à {structure.name}.")
-        except PlacesError as error:
+        except PassnumError as error:
             messages.error(request, str(error))
     lookup = PlaceLookupForm(request.POST)
     query = lookup.cleaned_data["q"] if lookup.is_valid() else ""

@@ -46,3 +46,16 @@ class AttachmentKind(models.TextChoices):
     RIB = "rib", "Relevé d'identité bancaire (RIB)"
     INSURANCE = "insurance", "Attestation d'assurance"
     OTHER = "other", "Autre pièce"
+
+
+class PublicCategory(models.TextChoices):
+    """The situations a program may be reserved to (a person's "situation" on their record)."""
+
+    SENIOR = "senior", "Personne âgée (plus de 60 ans)"
+    JOB_SEEKER = "job_seeker", "Demandeur d'emploi"
+    YOUNG_UNQUALIFIED = "young_unqualified", "Jeune sans qualification"
+    ISOLATED_AREA = "isolated_area", "Habite une zone isolée"
+    DISABILITY = "disability", "Situation de handicap"
+    FOREIGN_LANGUAGE = "foreign_language", "Parle peu le français"
+    LOW_INCOME = "low_income", "Faibles ressources (minima sociaux)"
+    PRIORITY_AREA = "priority_area", "Habite un quartier prioritaire"

@@ -1,4 +1,7 @@
-class ProgramsError(Exception):
+from core.exceptions import PassnumError
+
+
+class ProgramsError(PassnumError):
     """A rule of the programs app was broken; the message is for the person, in French."""
 
 

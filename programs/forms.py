@@ -5,10 +5,9 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from accounts.models import Organisation
-from beneficiaries.enums import PublicCategory
 from core.money import euros_to_cents
 from places.enums import Service
-from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, UnitKind
+from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory, UnitKind
 from programs.models import Application, Call, Program
 from programs.validators import clean_bic, clean_iban
 from territories.models import Commune, Departement
@@ -399,3 +398,16 @@ class CoverageForm(DsfrBaseForm):
         max_value=100,
         initial=10,
     )
+
+
+class PlaceProgramsForm(DsfrBaseForm):
+    programs = forms.ModelMultipleChoiceField(
+        label="Programmes acceptés dans ce lieu",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programs"].queryset = programs

@@ -3,13 +3,13 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.validators import validate_rna, validate_siret
-from beneficiaries.enums import PublicCategory
 from programs.enums import (
     AgreementStatus,
     ApplicationStatus,
     AttachmentKind,
     CallStatus,
     FunderCategory,
+    PublicCategory,
     UnitKind,
     ValidityMode,
 )

@@ -28,6 +28,11 @@ class FundingShare:
     share_percent: float
 
 
+def programs_with_quota(*, prescriber) -> QuerySet[Program]:
+    """The programs in which a prescriber may issue carnets (it holds a quota there)."""
+    return Program.objects.filter(quotas__prescriber=prescriber).distinct().order_by("name")
+
+
 def funding_shares(*, program: Program) -> list[FundingShare]:
     """How much each funder may be called for today: its commitment, and for a capped funder
     (the State) no more than its share of the value of units actually used."""

@@ -1,20 +1,25 @@
 import datetime as dt
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
-from beneficiaries.enums import PublicCategory
 from core.money import format_euros
-from core.services import audit_record
+from core.services import audit_record, send_after_commit
 from places.enums import LinkSource
 from places.models import PlaceProgram
-from places.services import place_program_accept
-from programs.enums import AgreementStatus, ApplicationStatus, CallStatus, ValidityMode
+from places.selectors import place_accepted_programs
+from places.services import place_program_accept, place_program_revoke, place_set_structure
+from programs.enums import (
+    AgreementStatus,
+    ApplicationStatus,
+    CallStatus,
+    PublicCategory,
+    ValidityMode,
+)
 from programs.exceptions import BudgetExceeded, ProgramsError, QuotaExceeded, TransitionRefused
 from programs.models import (
     Agreement,
@@ -42,8 +47,7 @@ def _notify(organisations, *, subject: str, body: str, path: str) -> None:
     if not emails:
         return
     text = f"{body}\n\n{settings.PASSNUM_SITE_URL}{path}\n\n— {settings.PASSNUM_OPERATOR_NAME}"
-    messages = [(f"[passnum] {subject}", text, None, [email]) for email in emails]
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    send_after_commit(subject=f"[passnum] {subject}", text=text, emails=emails)
 
 
 # --- Programs, tracks, funding, quotas ---------------------------------------------------
@@ -539,3 +543,19 @@ def agreement_set_status(
             path=reverse("programs:program_detail", args=[agreement.program.slug]),
         )
     return agreement
+
+
+def place_update(*, actor, place, programs, structure) -> None:
+    """The operator sets who holds a place and which programs it accepts, in one transaction.
+    Where agreements exist, they also say which programs a place accepts."""
+    with transaction.atomic():
+        chosen = {program.pk for program in programs}
+        current = {program.pk: program for program in place_accepted_programs(place=place)}
+        for program in programs:
+            if program.pk not in current:
+                place_program_accept(actor=actor, place=place, program=program)
+        for pk, program in current.items():
+            if pk not in chosen:
+                place_program_revoke(actor=actor, place=place, program=program)
+        if structure != place.structure:
+            place_set_structure(actor=actor, place=place, structure=structure)

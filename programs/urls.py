@@ -16,6 +16,7 @@ urlpatterns = [
     path("candidatures/<int:pk>/action/", views.application_action, name="application_action"),
     path("candidatures/<int:pk>/evaluation/", views.application_review, name="application_review"),
     path("conventions/<int:pk>/etat/", views.agreement_status, name="agreement_status"),
+    path("lieux/<int:pk>/gerer/", views.place_manage, name="place_manage"),
     path("<slug:slug>/", views.program_detail, name="program_detail"),
     path("<slug:slug>/financements/", views.commitment_add, name="commitment_add"),
     path("<slug:slug>/quotas/", views.quota_set, name="quota_set"),

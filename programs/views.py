@@ -1,18 +1,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
-from accounts.selectors import organisations_of
-from core.forms import add_errors
+from accounts.selectors import organisations_list, organisations_of
+from core.exceptions import PassnumError
+from core.forms import add_errors, parse_id
 from core.money import euros_to_cents
 from places.models import Place
+from places.perms import can_manage_directory
+from places.selectors import place_accepted_programs
 from programs import perms, selectors, services
 from programs.enums import ApplicationStatus, CallStatus
-from programs.exceptions import ProgramsError
 from programs.forms import (
     AgreementStatusForm,
     ApplicationForm,
@@ -21,6 +23,7 @@ from programs.forms import (
     CommitmentForm,
     CoverageForm,
     DecisionForm,
+    PlaceProgramsForm,
     ProgramForm,
     QuotaForm,
     ReviewForm,
@@ -60,7 +63,7 @@ def program_create(request):
                 tracks=form.cleaned_data["tracks_text"],
                 **form.program_fields(),
             )
-        except (ProgramsError, ValidationError) as error:
+        except PassnumError as error:
             add_errors(form, error)
         else:
             messages.success(request, f"Programme « {program.name} » créé.")
@@ -104,7 +107,7 @@ def commitment_add(request, slug: str):
                 amount_cents=euros_to_cents(data["amount_euros"]),
                 share_cap_bp=cap * 100 if cap else None,
             )
-        except ProgramsError as error:
+        except PassnumError as error:
             add_errors(form, error)
         else:
             messages.success(request, "Financement ajouté.")
@@ -128,7 +131,7 @@ def quota_set(request, slug: str):
                 prescriber=form.cleaned_data["prescriber"],
                 units=form.cleaned_data["units"],
             )
-        except ProgramsError as error:
+        except PassnumError as error:
             add_errors(form, error)
         else:
             messages.success(request, "Quota enregistré.")
@@ -156,7 +159,7 @@ def call_create(request, slug: str):
                 closes_on=data["closes_on"],
                 criteria=data["criteria_text"],
             )
-        except (ProgramsError, ValidationError) as error:
+        except PassnumError as error:
             add_errors(form, error)
         else:
             messages.success(request, "Appel créé en brouillon : relisez-le puis publiez-le.")
@@ -201,7 +204,7 @@ def call_publish(request, pk: int):
     try:
         services.call_publish(actor=request.user, call=call)
         messages.success(request, "Appel publié : les structures peuvent candidater.")
-    except ProgramsError as error:
+    except PassnumError as error:
         messages.error(request, str(error))
     return redirect("programs:call_detail", pk=call.pk)
 
@@ -259,7 +262,7 @@ def application_create(request, pk: int):
             application = services.application_save(
                 actor=request.user, call=call, structure=structure, **form.application_fields()
             )
-        except (ProgramsError, ValidationError) as error:
+        except PassnumError as error:
             add_errors(form, error)
         else:
             messages.success(
@@ -297,7 +300,7 @@ def application_edit(request, pk: int):
                 application=application,
                 **form.application_fields(),
             )
-        except (ProgramsError, ValidationError) as error:
+        except PassnumError as error:
             add_errors(form, error)
         else:
             messages.success(request, "Candidature enregistrée.")
@@ -397,7 +400,7 @@ def application_action(request, pk: int):
         handlers[action]()
         application.refresh_from_db()
         messages.success(request, f"Candidature {application.get_status_display()}.")
-    except ProgramsError as error:
+    except PassnumError as error:
         messages.error(request, str(error))
     return redirect("programs:application_detail", pk=application.pk)
 
@@ -417,8 +420,8 @@ def application_review(request, pk: int):
                 scores=form.scores(),
                 comment=form.cleaned_data["comment"],
             )
-        except ProgramsError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             messages.success(request, "Évaluation enregistrée.")
             return redirect("programs:application_detail", pk=application.pk)
@@ -443,7 +446,7 @@ def agreement_status(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, "Convention mise à jour.")
-        except ProgramsError as error:
+        except PassnumError as error:
             messages.error(request, str(error))
     return redirect("programs:program_detail", slug=agreement.program.slug)
 
@@ -479,4 +482,41 @@ def coverage(request, slug: str):
                 if r.commune.latitude is not None
             ],
         },
+    )
+
+
+@login_required
+def place_manage(request, pk: int):
+    """The operator says who holds a place and which programs it accepts."""
+    if not can_manage_directory(request.user):
+        raise PermissionDenied
+    place = get_object_or_404(Place, pk=pk)
+    programs = Program.objects.order_by("name")
+    form = PlaceProgramsForm(
+        request.POST or None,
+        programs=programs,
+        initial={"programs": place_accepted_programs(place=place)},
+    )
+    structures = organisations_list(kind="structure")
+    if request.method == "POST" and form.is_valid():
+        structure_id = request.POST.get("structure") or None
+        structure = (
+            get_object_or_404(structures, pk=parse_id(structure_id)) if structure_id else None
+        )
+        try:
+            services.place_update(
+                actor=request.user,
+                place=place,
+                programs=form.cleaned_data["programs"],
+                structure=structure,
+            )
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Le lieu a été mis à jour.")
+            return redirect("places:detail", pk=place.pk)
+    return render(
+        request,
+        "programs/place_manage.html",
+        {"place": place, "form": form, "structures": structures},
     )

@@ -81,8 +81,8 @@ def communes(db):
 @pytest.fixture
 def reunion_places(communes):
     """The 155 places of La Réunion, imported from the file the project ships."""
-    from places.demo import REUNION_FILE
     from places.services import places_import
+    from places.standard import REUNION_FILE
 
     return places_import(content=REUNION_FILE.read_bytes(), source="ultra-num")
 

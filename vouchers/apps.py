@@ -1,6 +1,16 @@
 from django.apps import AppConfig
 
+from core import registry
+
 
 class VouchersConfig(AppConfig):
     name = "vouchers"
     verbose_name = "Carnets et unités"
+
+    def ready(self):
+        from vouchers.selectors import beneficiary_timeline_items
+        from vouchers.views import beneficiary_section
+
+        registry.contribute(registry.HOME_LINKS, "vouchers")
+        registry.contribute(registry.BENEFICIARY_SECTIONS, beneficiary_section)
+        registry.contribute(registry.BENEFICIARY_TIMELINE, beneficiary_timeline_items)

@@ -3,6 +3,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from beneficiaries.selectors import TimelineItem
 from vouchers.codes import token_hash
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Carnet, UnitEvent
@@ -58,3 +59,26 @@ def blocked_events(*, days: int = 30):
         .select_related("unit", "unit__program", "organisation")
         .order_by("-at")
     )
+
+
+def beneficiary_timeline_items(*, beneficiary) -> list[TimelineItem]:
+    """A person's carnets and what happened to their units, for their page."""
+    items = [
+        TimelineItem(
+            carnet.issued_at,
+            f"Carnet {carnet.number} remis : {carnet.units_count} "
+            f"{'heures' if carnet.program.is_hours else 'chèques'} de {carnet.program.name}",
+        )
+        for carnet in Carnet.objects.filter(beneficiary=beneficiary).select_related("program")
+    ]
+    events = (
+        UnitEvent.objects.filter(unit__carnet__beneficiary=beneficiary)
+        .exclude(kind=UnitEventKind.ISSUED)
+        .select_related("unit", "organisation")
+    )
+    for event in events:
+        where = f" — {event.organisation.name}" if event.organisation else ""
+        items.append(
+            TimelineItem(event.at, f"{event.unit.serial} {event.get_kind_display()}{where}")
+        )
+    return items

@@ -3,7 +3,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -11,8 +10,8 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from beneficiaries.models import Beneficiary
 from core.money import format_euros
-from core.services import audit_record
-from core.sms import send_sms, sms_enabled
+from core.services import audit_record, send_after_commit
+from core.sms import sms_enabled
 from programs.exceptions import ProgramsError
 from programs.models import Program
 from programs.selectors import program_today, unit_validity
@@ -364,15 +363,12 @@ def carnet_send(*, issued: IssuedCarnet) -> None:
             f"Vos chèques : {codes}"
         )
     if carnet.delivery == Delivery.SMS:
-        transaction.on_commit(lambda: send_sms(to=beneficiary.phone, text=text))
+        send_after_commit(text=text, phone=beneficiary.phone)
     elif carnet.delivery == Delivery.EMAIL:
-        transaction.on_commit(
-            lambda: send_mail(
-                f"Votre carnet {carnet.program.name}",
-                text.replace(" ; ", "\n"),
-                None,
-                [beneficiary.email],
-            )
+        send_after_commit(
+            subject=f"Votre carnet {carnet.program.name}",
+            text=text.replace(" ; ", "\n"),
+            emails=[beneficiary.email],
         )
 
 
@@ -405,12 +401,11 @@ def expiry_warnings_send(*, now: dt.datetime | None = None, days: int = 30) -> i
             f"sur {len(pks)} carnets, arrivent en fin de validité d'ici au {limit:%d/%m/%Y}. "
             "Les prescripteurs peuvent relancer les personnes concernées."
         )
-        if emails:
-            transaction.on_commit(
-                lambda message=message, emails=emails, name=program.name: send_mail(
-                    f"[passnum] {name} : unités bientôt expirées", message, None, emails
-                )
-            )
+        send_after_commit(
+            subject=f"[passnum] {program.name} : unités bientôt expirées",
+            text=message,
+            emails=emails,
+        )
         warned += len(pks)
     return warned
 

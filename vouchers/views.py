@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -14,16 +15,14 @@ from accounts.perms import is_member_of_kind
 from accounts.shortcuts import organisation_acting_as
 from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_manage_beneficiary
-from core.forms import parse_id
+from core.exceptions import PassnumError
+from core.forms import add_errors, parse_id
 from places.selectors import PlaceFilters, place_search
-from programs.exceptions import ProgramsError
-from programs.models import Program
-from programs.selectors import program_today
+from programs.selectors import program_today, programs_with_quota
 from vouchers import perms, selectors, services
 from vouchers.codes import code_display
 from vouchers.eligibility import eligibility_refusals, issue_options
 from vouchers.enums import Delivery
-from vouchers.exceptions import VouchersError
 from vouchers.forms import BalanceForm, IssueForm, OppositionForm, UnusedForm
 from vouchers.models import Carnet
 from vouchers.pdf import carnets_pdf
@@ -73,8 +72,8 @@ def _issue(request, *, beneficiary, form):
                 track=data["track"],
             )
             services.carnet_send(issued=issued)
-    except (VouchersError, ProgramsError) as error:
-        form.add_error(None, str(error))
+    except PassnumError as error:
+        add_errors(form, error)
         return None
     return issued
 
@@ -87,7 +86,7 @@ def carnet_issue(request, beneficiary_pk: int):
     )
     if not can_manage_beneficiary(request.user, beneficiary):
         raise PermissionDenied
-    programs = Program.objects.filter(quotas__prescriber=beneficiary.prescriber).order_by("name")
+    programs = programs_with_quota(prescriber=beneficiary.prescriber)
     program = programs.filter(
         pk=parse_id(request.POST.get("program") or request.GET.get("programme"))
     ).first()
@@ -129,7 +128,7 @@ def carnet_issue(request, beneficiary_pk: int):
 @login_required
 def carnet_batch(request, organisation_pk: int):
     organisation = organisation_acting_as(request, organisation_pk, OrganisationKind.PRESCRIBER)
-    programs = Program.objects.filter(quotas__prescriber=organisation).order_by("name")
+    programs = programs_with_quota(prescriber=organisation)
     program = programs.filter(
         pk=parse_id(request.POST.get("program") or request.GET.get("programme"))
     ).first()
@@ -171,7 +170,7 @@ def carnet_batch(request, organisation_pk: int):
                             track=diagnostic.chosen_track,
                         )
                     )
-            except (VouchersError, ProgramsError) as error:
+            except PassnumError as error:
                 errors.append(f"{beneficiary} : {error}")
         if issued_list:
             for error in errors:
@@ -235,8 +234,8 @@ def carnet_opposition(request, pk: int):
                     delivery=form.cleaned_data["delivery"],
                 )
                 services.carnet_send(issued=issued)
-        except VouchersError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             return _issued_page(
                 request,
@@ -288,8 +287,8 @@ def balance(request):
             carnet = services.carnet_open(
                 number=form.cleaned_data["number"], code=form.cleaned_data["code"]
             )
-        except VouchersError as error:
-            form.add_error(None, str(error))
+        except PassnumError as error:
+            add_errors(form, error)
         else:
             return _balance_page(request, carnet)
     return render(request, "vouchers/balance_form.html", {"form": form})
@@ -311,4 +310,22 @@ def units_blocked(request):
         request,
         "vouchers/blocked.html",
         {"events": selectors.blocked_events(), "now": timezone.now()},
+    )
+
+
+def beneficiary_section(request, *, beneficiary, can_manage: bool) -> str:
+    """The carnets of a person and what can be issued to them, on the person's page."""
+    options = []
+    if can_manage:
+        programs = programs_with_quota(prescriber=beneficiary.prescriber)
+        options = issue_options(beneficiary=beneficiary, programs=programs)
+    return render_to_string(
+        "vouchers/includes/beneficiary_section.html",
+        {
+            "beneficiary": beneficiary,
+            "can_manage": can_manage,
+            "carnets": selectors.carnets_of(beneficiary=beneficiary),
+            "issue_options": options,
+        },
+        request=request,
     )

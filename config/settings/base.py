@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "public",
     "ninja",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

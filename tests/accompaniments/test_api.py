@@ -119,3 +119,27 @@ def test_an_admin_creates_a_key_on_a_page_sees_it_once_and_revokes_it(client, se
         ).status_code
         == 401
     )
+
+
+def test_a_service_refusal_is_a_problem_document_in_french(client, monkeypatch, kk):
+    from accompaniments import api as units_api
+    from accompaniments.exceptions import AccompanimentsError
+    from accounts.services import api_key_create
+
+    def refuse(**kwargs):
+        raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
+
+    monkeypatch.setattr(units_api, "unit_consume", refuse)
+    _record, key = api_key_create(actor=None, organisation=kk["structure"], name="caisse")
+    response = client.post(
+        "/api/v1/units/consume",
+        {"serial": "KK26-00000001-8", "code": "AAAA-AAAA"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "k1"},
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "title": "Refusé",
+        "status": 422,
+        "detail": "Budget du programme incohérent : contactez l'opérateur.",
+    }

@@ -41,12 +41,12 @@ def _consume(structure, issued, index=0, **kwargs):
 
 def test_a_voucher_is_tested_then_used_once(voucher_setup, agreed_money_structure, money_program):
     tested = _consume(agreed_money_structure, voucher_setup, test=True)
-    assert tested["outcome"] == "valid" and "Rien n'a été utilisé" in tested["message"]
+    assert tested.outcome == "valid" and "Rien n'a été utilisé" in tested.message
     assert Unit.objects.filter(state=UnitState.CONSUMED).count() == 0
     used = _consume(agreed_money_structure, voucher_setup)
-    assert used["outcome"] == "consumed" and used["value_cents"] == 1000
+    assert used.outcome == "consumed" and used.value_cents == 1000
     again = _consume(agreed_money_structure, voucher_setup)
-    assert again["outcome"] == "already_used" and again["message"].startswith("Déjà utilisé le ")
+    assert again.outcome == "already_used" and again.message.startswith("Déjà utilisé le ")
     money_program.refresh_from_db()
     assert (money_program.consumed_cents, money_program.committed_cents) == (1000, 4000)
     unit = Unit.objects.get(serial=voucher_setup.codes[0][0])
@@ -62,19 +62,17 @@ def test_messages_for_wrong_serial_other_structure_opposed_and_expired(
         "invalide"
         in services.unit_consume(
             actor=None, structure=agreed_money_structure, serial=wrong_digit, code=code
-        )["message"]
+        ).message
     )
     elsewhere = make_organisation(kinds=("structure",))
     answer = services.unit_consume(actor=None, structure=elsewhere, serial=serial, code=code)
-    assert (
-        answer["outcome"] == "not_here" and "Pas valable dans votre structure" in answer["message"]
-    )
+    assert answer.outcome == "not_here" and "Pas valable dans votre structure" in answer.message
     time_machine.move_to(dt.datetime(2027, 2, 2, 9, tzinfo=dt.UTC))
-    assert _consume(agreed_money_structure, voucher_setup, 1)["outcome"] == "expired"
+    assert _consume(agreed_money_structure, voucher_setup, 1).outcome == "expired"
     time_machine.move_to(dt.datetime(2026, 11, 25, 9, tzinfo=dt.UTC))
     carnet_oppose(actor=advisor, carnet=voucher_setup.carnet, reason="perdu", delivery="paper")
     answer = _consume(agreed_money_structure, voucher_setup, 1)
-    assert answer["outcome"] == "cancelled" and "perdu ou volé" in answer["message"]
+    assert answer.outcome == "cancelled" and "perdu ou volé" in answer.message
 
 
 def test_wrong_codes_block_the_voucher_for_15_minutes(
@@ -87,15 +85,15 @@ def test_wrong_codes_block_the_voucher_for_15_minutes(
         answer = services.unit_consume(
             actor=None, structure=agreed_money_structure, serial=serial, code="ZZZZZZZZ"
         )
-        assert answer["outcome"] == "wrong_code"
+        assert answer.outcome == "wrong_code"
     answer = services.unit_consume(
         actor=None, structure=agreed_money_structure, serial=serial, code="ZZZZZZZZ"
     )
-    assert answer["outcome"] == "blocked"
+    assert answer.outcome == "blocked"
     assert (
         services.unit_consume(
             actor=None, structure=agreed_money_structure, serial=serial, code=code
-        )["outcome"]
+        ).outcome
         == "blocked"
     )
     assert UnitEvent.objects.filter(kind="blocked").count() == 1
@@ -108,7 +106,7 @@ def test_wrong_codes_block_the_voucher_for_15_minutes(
     assert (
         services.unit_consume(
             actor=None, structure=agreed_money_structure, serial=serial, code=code
-        )["outcome"]
+        ).outcome
         == "consumed"
     )
 
@@ -116,11 +114,11 @@ def test_wrong_codes_block_the_voucher_for_15_minutes(
 def test_a_replayed_idempotency_key_returns_the_first_answer(voucher_setup, agreed_money_structure):
     first = _consume(agreed_money_structure, voucher_setup, 3, idempotency_key="cle-1")
     replay = _consume(agreed_money_structure, voucher_setup, 3, idempotency_key="cle-1")
-    assert first == replay and first["outcome"] == "consumed"
+    assert first == replay and first.outcome == "consumed"
     assert UnitEvent.objects.filter(kind="consumed").count() == 1
     assert IdempotencyRecord.objects.count() == 1
     other_key = _consume(agreed_money_structure, voucher_setup, 3, idempotency_key="cle-2")
-    assert other_key["outcome"] == "already_used"
+    assert other_key.outcome == "already_used"
 
 
 def test_the_database_refuses_a_consumed_unit_without_who_and_when(voucher_setup):
@@ -181,7 +179,7 @@ def test_20_concurrent_consumptions_of_one_unit_exactly_one_succeeds(
             outcomes.append(
                 services.unit_consume(
                     actor=None, structure=agreed_money_structure, serial=serial, code=code
-                )["outcome"]
+                ).outcome
             )
         finally:
             connection.close()
@@ -206,11 +204,11 @@ def test_a_wrong_code_then_the_right_one_with_the_same_key(voucher_setup, agreed
         code="ZZZZZZZZ",
         idempotency_key="k",
     )
-    assert wrong["outcome"] == "wrong_code"
+    assert wrong.outcome == "wrong_code"
     right = services.unit_consume(
         actor=None, structure=agreed_money_structure, serial=serial, code=code, idempotency_key="k"
     )
-    assert right["outcome"] == "consumed"
+    assert right.outcome == "consumed"
     replay = services.unit_consume(
         actor=None, structure=agreed_money_structure, serial=serial, code=code, idempotency_key="k"
     )
@@ -228,12 +226,12 @@ def test_the_tolerance_month_is_honoured(
     )
     paris = dt.timezone(dt.timedelta(hours=1))
     time_machine.move_to(dt.datetime(2026, 12, 20, 12, tzinfo=paris))
-    assert _consume(agreed_money_structure, voucher_setup, 0)["outcome"] == "consumed"
+    assert _consume(agreed_money_structure, voucher_setup, 0).outcome == "consumed"
     time_machine.move_to(dt.datetime(2027, 1, 15, 12, tzinfo=paris))
-    assert _consume(agreed_money_structure, voucher_setup, 1)["outcome"] == "consumed"
+    assert _consume(agreed_money_structure, voucher_setup, 1).outcome == "consumed"
     time_machine.move_to(dt.datetime(2027, 2, 1, 12, tzinfo=paris))
     refused = _consume(agreed_money_structure, voucher_setup, 2)
-    assert refused["outcome"] == "expired"
-    assert refused["message"] == (
+    assert refused.outcome == "expired"
+    assert refused.message == (
         "Chèque expiré : il était valable jusqu'au 31/12/2026 et accepté jusqu'au 31/01/2027."
     )

@@ -146,7 +146,7 @@ def test_attendance_only_from_the_start_and_the_session_is_then_done(
         answer = services.attendance_record(
             actor=None, structure=kk["structure"], participant=participant, status="present"
         )
-    assert answer["outcome"] == "consumed"
+    assert answer.outcome == "consumed"
     session.refresh_from_db()
     assert session.status == "done"
 
@@ -176,7 +176,7 @@ def test_a_wrong_mark_is_corrected_the_same_day_by_a_compensating_event(
         status="absent",
         reason="Erreur de ligne : c'était sa sœur",
     )
-    assert answer["ok"] and "1 h 30 rendues" in answer["message"]
+    assert answer.ok and "1 h 30 rendues" in answer.message
     participant.refresh_from_db()
     assert (participant.status, participant.consumed_minutes) == ("absent", 0)
     assert Allowance.objects.get().minutes_consumed == 0
@@ -257,7 +257,7 @@ def test_a_voucher_records_the_service_it_paid_for(
             mediator=mediator,
         ),
     )
-    assert answer["outcome"] == "consumed" and "Accompagnement noté" in answer["message"]
+    assert answer.outcome == "consumed" and "Accompagnement noté" in answer.message
     session = Session.objects.get()
     assert (session.status, session.duration_minutes, session.place, session.mediator) == (
         "done",

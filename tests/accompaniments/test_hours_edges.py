@@ -43,7 +43,7 @@ def test_a_voucher_of_an_hours_carnet_is_not_used_at_the_counter(
     issued = _issue(kk, beneficiary, advisor, prescriber)
     serial, code = issued.codes[0]
     answer = services.unit_consume(actor=None, structure=kk["structure"], serial=serial, code=code)
-    assert answer["outcome"] == "unknown" and "Accueillir une personne" in answer["message"]
+    assert answer.outcome == "unknown" and "Accueillir une personne" in answer.message
     assert Unit.objects.get(serial=serial).state == UnitState.ISSUED
 
 
@@ -57,7 +57,7 @@ def test_partly_used_hours_expire_and_are_reissued_at_their_real_value(
             kk,
             _session(kk, when=dt.datetime(2026, 11, 27, 9, tzinfo=REUNION), minutes=90),
             beneficiary,
-        )["outcome"]
+        ).outcome
         == "consumed"
     )
     second = Unit.objects.get(carnet=issued.carnet, position=2)
@@ -90,7 +90,7 @@ def test_hours_of_a_carnet_stay_usable_in_january_and_count_for_their_year(
     answer = _present(
         kk, _session(kk, when=dt.datetime(2027, 1, 12, 9, tzinfo=REUNION), minutes=60), beneficiary
     )
-    assert answer["outcome"] == "consumed", answer
+    assert answer.outcome == "consumed", answer
     assert Allowance.objects.get(year=2026).minutes_consumed == 60
 
 
@@ -101,7 +101,7 @@ def test_a_session_before_the_carnet_was_issued_uses_nothing(
     session = _session(kk, when=dt.datetime(2026, 12, 2, 9, tzinfo=REUNION), minutes=60)
     _issue(kk, beneficiary, advisor, prescriber)
     answer = _present(kk, session, beneficiary)
-    assert answer["outcome"] in ("no_hours", "cap_reached") and not answer["ok"]
+    assert answer.outcome in ("no_hours", "cap_reached") and not answer.ok
 
 
 def test_a_refusal_is_not_remembered_once_the_person_gets_a_seat(
@@ -126,7 +126,7 @@ def test_a_refusal_is_not_remembered_once_the_person_gets_a_seat(
     refused = services.unit_consume(
         actor=None, structure=kk["structure"], participant=waiting, idempotency_key="k"
     )
-    assert refused["outcome"] == "group_full"
+    assert refused.outcome == "group_full"
     services.participant_cancel(actor=None, participant=seated)
     waiting.refresh_from_db()
     assert waiting.status == "booked"
@@ -134,7 +134,7 @@ def test_a_refusal_is_not_remembered_once_the_person_gets_a_seat(
         answer = services.attendance_record(
             actor=None, structure=kk["structure"], participant=waiting, status="present"
         )
-    assert answer["outcome"] == "consumed"
+    assert answer.outcome == "consumed"
 
 
 def test_cancelling_with_a_stale_copy_after_the_hours_were_counted_is_refused(

@@ -84,9 +84,11 @@ def test_two_concurrent_sessions_past_the_yearly_cap_exactly_one_is_counted(
     time_machine.move_to(dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC))  # both have started
     results = _race(
         [
-            lambda p=p: services.attendance_record(
-                actor=None, structure=kk["structure"], participant=p, status="present"
-            )["outcome"]
+            lambda p=p: (
+                services.attendance_record(
+                    actor=None, structure=kk["structure"], participant=p, status="present"
+                ).outcome
+            )
             for p in participants
         ]
     )

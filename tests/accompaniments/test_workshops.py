@@ -79,16 +79,14 @@ def test_an_eleventh_hour_in_a_program_year_is_refused(kk, beneficiary, advisor,
             answer = services.attendance_record(
                 actor=None, structure=kk["structure"], participant=participant, status="present"
             )
-        assert answer["outcome"] == "consumed", answer
+        assert answer.outcome == "consumed", answer
     session = _workshop(kk, day=7, kind="individual", minutes=60)
     participant = services.participant_book(actor=None, session=session, beneficiary=beneficiary)
     with during(session):
         answer = services.attendance_record(
             actor=None, structure=kk["structure"], participant=participant, status="present"
         )
-    assert (
-        answer["outcome"] == "cap_reached" and "10 h déjà utilisées sur 10 h" in answer["message"]
-    )
+    assert answer.outcome == "cap_reached" and "10 h déjà utilisées sur 10 h" in answer.message
     allowance = Allowance.objects.get()
     assert allowance.minutes_consumed == 600
     with pytest.raises(IntegrityError), transaction.atomic():

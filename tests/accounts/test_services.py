@@ -8,14 +8,15 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.enums import AuditAction, Role
-from accounts.exceptions import InvitationInvalid, LastAdminError
+from accounts.exceptions import AccountsError, InvitationInvalid, LastAdminError
 from accounts.models import Invitation, Membership
 from core.models import AuditEntry
 
 
 def test_organisation_needs_siret_or_rna(db):
-    with pytest.raises(ValidationError):
+    with pytest.raises(AccountsError) as error:
         services.organisation_create(actor=None, name="X", kinds=["structure"])
+    assert error.value.field == "siret"
 
 
 def test_organisation_refuses_wrong_siret(db):
@@ -80,8 +81,9 @@ def test_new_invitation_replaces_the_pending_one(make_organisation):
 def test_invitation_for_an_existing_member_is_refused(make_organisation, make_member):
     org = make_organisation()
     user = make_member(org)
-    with pytest.raises(ValidationError):
+    with pytest.raises(AccountsError) as error:
         services.invitation_send(actor=None, organisation=org, email=user.email)
+    assert error.value.field == "email"
 
 
 def test_last_admin_cannot_be_demoted_or_deactivated(make_organisation, make_member):

@@ -5,11 +5,11 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.html import escape
 
-from accounts.demo import ACCOUNTS, DEMO_PASSWORD
-from accounts.demo import load as load_demo_accounts
 from accounts.enums import AuditAction, Role
 from accounts.models import Membership
 from core.models import AuditEntry
+from demo.accounts import ACCOUNTS, DEMO_PASSWORD
+from demo.accounts import load as load_demo_accounts
 from tests.conftest import TEST_PASSWORD
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from accompaniments.models import Session
-from accounts.demo import organisation
 from beneficiaries.models import Beneficiary
+from demo.accounts import organisation
 from tests.browser.conftest import axe_violations, has_no_horizontal_scroll
 from tests.browser.test_foundation_pages import _login
 
@@ -76,7 +76,7 @@ def test_operator_pages(page, live_server, demo):
         "/lieux/import/",
         "/lieux/signalements/",
         "/carnets/bloques/",
-        f"/lieux/{Place.objects.first().pk}/gerer/",
+        f"/programmes/lieux/{Place.objects.first().pk}/gerer/",
         "/programmes/",
     ):
         _visit(page, live_server, path)

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accompaniments.services import participant_book, session_create
-from accounts.demo import organisation
 from accounts.models import User
 from beneficiaries.enums import DEFAULT_SKILLS
 from beneficiaries.services import beneficiary_create, diagnostic_record
+from demo.accounts import organisation
 from places.models import Place
 from programs.models import Program
 from territories.models import Commune

@@ -1,7 +1,7 @@
 import pytest
 
-from accounts.demo import DEMO_PASSWORD
-from accounts.demo import load as load_demo_accounts
+from demo.accounts import DEMO_PASSWORD
+from demo.accounts import load as load_demo_accounts
 from tests.browser.conftest import axe_violations, has_no_horizontal_scroll
 
 pytestmark = pytest.mark.django_db(transaction=True)

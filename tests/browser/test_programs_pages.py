@@ -46,6 +46,6 @@ def test_structure_pages_are_accessible_on_a_small_phone(page, live_server, demo
 
 
 def _structure_pk():
-    from accounts.demo import organisation
+    from demo.accounts import organisation
 
     return organisation("structure_le_port").pk

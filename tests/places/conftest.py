@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from places.demo import REUNION_FILE
+from places.standard import REUNION_FILE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

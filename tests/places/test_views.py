@@ -76,7 +76,9 @@ def test_error_report_lands_in_the_operator_queue(client, reunion_places, operat
     assert "Le lieu a déménagé" not in client.get("/lieux/signalements/").content.decode()
 
 
-@pytest.mark.parametrize("url", ["/lieux/import/", "/lieux/signalements/", "/lieux/1/gerer/"])
+@pytest.mark.parametrize(
+    "url", ["/lieux/import/", "/lieux/signalements/", "/programmes/lieux/1/gerer/"]
+)
 def test_directory_pages_are_for_operators_only(
     client, reunion_places, make_organisation, make_member, url
 ):
@@ -123,11 +125,14 @@ def test_operator_links_a_place_to_a_structure_and_a_program(
     structure = make_organisation()
     place = Place.objects.first()
     client.force_login(operator)
-    client.post(f"/lieux/{place.pk}/gerer/", {"structure": structure.pk, "programs": [program.pk]})
+    client.post(
+        f"/programmes/lieux/{place.pk}/gerer/",
+        {"structure": structure.pk, "programs": [program.pk]},
+    )
     place.refresh_from_db()
     assert place.structure == structure
     assert list(place.program_links.values_list("program", flat=True)) == [program.pk]
-    client.post(f"/lieux/{place.pk}/gerer/", {"structure": structure.pk})
+    client.post(f"/programmes/lieux/{place.pk}/gerer/", {"structure": structure.pk})
     assert not place.program_links.exists()
 
 

@@ -1,20 +1,12 @@
-from importlib import import_module
-
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.test.utils import override_settings
 
 from core.management.base import WetRunCommand
+from demo import accompaniments, accounts, beneficiaries, places, programs, vouchers
 
-# Each app's demo module has `load(*, stdout)`; order follows the dependencies between apps.
-DEMO_MODULES = [
-    "accounts.demo",
-    "places.demo",
-    "programs.demo",
-    "beneficiaries.demo",
-    "vouchers.demo",
-    "accompaniments.demo",
-]
+# Each demo module has `load(*, stdout)`; order follows the dependencies between apps.
+DEMO_MODULES = [accounts, places, programs, beneficiaries, vouchers, accompaniments]
 
 
 class Command(WetRunCommand):
@@ -38,8 +30,6 @@ class Command(WetRunCommand):
             raise CommandError(
                 "Données de démonstration refusées hors développement (DEBUG désactivé)."
             )
-        for name in DEMO_MODULES:
-            import_module(name).load(stdout=self.stdout)
-        from accounts.demo import accounts_summary
-
-        self.stdout.write(accounts_summary())
+        for module in DEMO_MODULES:
+            module.load(stdout=self.stdout)
+        self.stdout.write(accounts.accounts_summary())

@@ -3,14 +3,12 @@ and the demo structures' own places. Running it twice changes nothing."""
 
 import csv
 import io
-from pathlib import Path
 
-from accounts.demo import organisation
+from demo.accounts import organisation
 from places.models import Place
 from places.services import place_set_structure, places_import
-from places.standard import FIELDS_V1
+from places.standard import FIELDS_V1, REUNION_FILE
 
-REUNION_FILE = Path(__file__).parent / "data" / "lieux-974-ultra-num-standard-v1.0.2.csv"
 REUNION_SOURCE = "ultra-num"
 DEMO_SOURCE = "passnum-demo"
 

@@ -5,11 +5,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from accounts.demo import organisation
 from accounts.models import User
 from beneficiaries.enums import DEFAULT_SKILLS, ConsentMethod, DiagnosticKind
 from beneficiaries.models import Beneficiary
 from beneficiaries.services import beneficiary_create, diagnostic_record
+from demo.accounts import organisation
 from programs.models import Program
 from territories.models import Commune
 from vouchers.codes import code_display

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
-from accounts.demo import organisation
 from accounts.models import User
+from demo.accounts import organisation
 from places.enums import Service
 from places.models import Place
 from programs import services

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accompaniments.models import Session
 from accompaniments.services import participant_book, session_create
-from accounts.demo import organisation
 from accounts.models import User
 from beneficiaries.models import Beneficiary
+from demo.accounts import organisation
 from places.models import Place
 from programs.models import Program
 

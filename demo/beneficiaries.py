@@ -1,9 +1,9 @@
 """Demo orientations: the CCAS of Saint-Paul sends two people to the Le Port structure."""
 
-from accounts.demo import organisation
 from accounts.models import User
 from beneficiaries.models import Orientation
 from beneficiaries.services import orientation_create
+from demo.accounts import organisation
 from places.models import Place
 
 ORIENTATIONS = [

@@ -1,0 +1,22 @@
+"""What an app adds to the pages of apps below it in the layers, filled in each app's
+AppConfig.ready(): the links of the organisation home, the sections and the timeline of a
+person's page. The app that shows a page reads its slot and never imports the apps that fill
+it."""
+
+from collections import defaultdict
+
+HOME_LINKS = "organisation.home_links"
+BENEFICIARY_SECTIONS = "beneficiary.sections"
+BENEFICIARY_TIMELINE = "beneficiary.timeline"
+
+_slots: dict[str, list] = defaultdict(list)
+
+
+def contribute(slot: str, item) -> None:
+    """Adds an item to a slot, once (ready() may run twice in tests)."""
+    if item not in _slots[slot]:
+        _slots[slot].append(item)
+
+
+def contributions(slot: str) -> list:
+    return list(_slots[slot])
