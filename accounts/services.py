@@ -238,6 +238,40 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
     return membership
 
 
+def membership_update(
+    *, actor: User, membership: Membership, role: str = "", is_active: bool | None = None
+) -> Membership:
+    """A member's role and whether they are active, changed together or not at all."""
+    with transaction.atomic():
+        if role:
+            membership = membership_set_role(actor=actor, membership=membership, role=role)
+        if is_active is not None:
+            membership = membership_set_active(
+                actor=actor, membership=membership, is_active=is_active
+            )
+    return membership
+
+
+def organisation_create_with_admin(
+    *,
+    actor: User,
+    name: str,
+    kinds: list[str],
+    admin_email: str,
+    siret: str | None = None,
+    rna: str | None = None,
+    commune=None,
+) -> Organisation:
+    """The operator registers an organisation and invites its first administrator; neither
+    is kept without the other."""
+    with transaction.atomic():
+        organisation = organisation_create(
+            actor=actor, name=name, kinds=kinds, siret=siret, rna=rna, commune=commune
+        )
+        invitation_send(actor=actor, organisation=organisation, email=admin_email, role=Role.ADMIN)
+    return organisation
+
+
 def membership_set_active(*, actor: User, membership: Membership, is_active: bool) -> Membership:
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)

@@ -3,7 +3,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
@@ -116,17 +115,13 @@ def member_update(request, pk: int, membership_pk: int):
     form = MemberUpdateForm(request.POST)
     if form.is_valid():
         try:
-            with transaction.atomic():
-                if form.cleaned_data["role"]:
-                    services.membership_set_role(
-                        actor=request.user, membership=membership, role=form.cleaned_data["role"]
-                    )
-                if form.cleaned_data["is_active"]:
-                    services.membership_set_active(
-                        actor=request.user,
-                        membership=membership,
-                        is_active=form.cleaned_data["is_active"] == "1",
-                    )
+            active = form.cleaned_data["is_active"]
+            services.membership_update(
+                actor=request.user,
+                membership=membership,
+                role=form.cleaned_data["role"],
+                is_active=(active == "1") if active else None,
+            )
         except PassnumError as error:
             messages.error(request, str(error))
         else:
@@ -218,21 +213,15 @@ def organisation_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                organisation = services.organisation_create(
-                    actor=request.user,
-                    name=data["name"],
-                    kinds=data["kinds"],
-                    siret=data["siret"] or None,
-                    rna=data["rna"] or None,
-                    commune=data["commune"],
-                )
-                services.invitation_send(
-                    actor=request.user,
-                    organisation=organisation,
-                    email=data["admin_email"],
-                    role=Role.ADMIN,
-                )
+            organisation = services.organisation_create_with_admin(
+                actor=request.user,
+                name=data["name"],
+                kinds=data["kinds"],
+                siret=data["siret"] or None,
+                rna=data["rna"] or None,
+                commune=data["commune"],
+                admin_email=data["admin_email"],
+            )
         except (PassnumError, ValidationError) as error:
             add_errors(form, error)
         else:

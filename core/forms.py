@@ -3,11 +3,12 @@ from django.core.exceptions import ValidationError
 from core.exceptions import PassnumError
 
 
-def add_errors(form, error: Exception) -> None:
-    """Puts a service's refusal on the form: field errors on their fields, the rest on top.
-    What the person typed stays in the form."""
+def add_errors(form, error: Exception, fields: dict[str, str] | None = None) -> None:
+    """Puts a service's refusal on the form: on the field it names (`fields` maps a service's
+    name to the form's where they differ), else on top. What the person typed stays."""
     if isinstance(error, PassnumError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        field = (fields or {}).get(error.field, error.field)
+        form.add_error(field if field in form.fields else None, error.message)
     elif isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)

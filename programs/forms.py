@@ -7,7 +7,7 @@ from dsfr.forms import DsfrBaseForm
 from accounts.models import Organisation
 from core.money import euros_to_cents
 from places.enums import Service
-from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory, UnitKind
+from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory
 from programs.models import Application, Call, Program
 from programs.validators import clean_bic, clean_iban
 from territories.models import Commune, Departement
@@ -136,10 +136,7 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
 
     def clean_carnet_sizes_text(self):
         text = self.cleaned_data["carnet_sizes_text"]
-        sizes = sorted({int(n) for n in re.findall(r"\d+", text)})
-        if not sizes or sizes[0] <= 0:
-            raise forms.ValidationError("Indiquez au moins une taille de carnet, par exemple 10.")
-        return sizes
+        return sorted({int(n) for n in re.findall(r"\d+", text)[:20] if len(n) <= 4})
 
     def clean_communes_text(self):
         codes = re.findall(r"[0-9][0-9AB][0-9]{3}", self.cleaned_data["communes_text"].upper())
@@ -161,33 +158,12 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
                 tracks.append({"name": name.strip()[:120], "themes": themes.strip()})
         return tracks
 
-    def clean(self):
-        data = super().clean()
-        sizes = data.get("carnet_sizes_text") or []
-        lower, cap = data.get("min_units_per_beneficiary"), data.get("yearly_cap_units")
-        if lower is not None and sizes and max(sizes) < lower:
-            self.add_error(
-                "carnet_sizes_text", "Aucune taille de carnet n'atteint le minimum par personne."
-            )
-        if cap and any(size > cap for size in sizes):
-            self.add_error(
-                "carnet_sizes_text",
-                f"Un carnet ne peut pas dépasser le plafond annuel de {cap} unités.",
-            )
-        if data.get("unit_kind") == UnitKind.HOURS:
-            individual = data.get("hourly_rate_individual_euros") or 0
-            collective = data.get("hourly_rate_collective_euros") or 0
-            if individual <= 0:
-                self.add_error(
-                    "hourly_rate_individual_euros",
-                    "Indiquez ce que rapporte une heure : c'est aussi le coût d'une heure pour le budget.",
-                )
-            elif collective > individual:
-                self.add_error(
-                    "hourly_rate_collective_euros",
-                    "L'heure d'atelier par participant ne peut pas coûter plus que l'heure individuelle.",
-                )
-        return data
+    # Where a refusal of programs.services.program_rules_check goes on this form.
+    SERVICE_FIELDS = {
+        "carnet_sizes": "carnet_sizes_text",
+        "hourly_rate_individual_cents": "hourly_rate_individual_euros",
+        "hourly_rate_collective_cents": "hourly_rate_collective_euros",
+    }
 
     def program_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "lead_funder"}

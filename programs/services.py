@@ -1,4 +1,5 @@
 import datetime as dt
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from programs.enums import (
     ApplicationStatus,
     CallStatus,
     PublicCategory,
+    UnitKind,
     ValidityMode,
 )
 from programs.exceptions import BudgetExceeded, ProgramsError, QuotaExceeded, TransitionRefused
@@ -53,33 +55,156 @@ def _notify(organisations, *, subject: str, body: str, path: str) -> None:
 # --- Programs, tracks, funding, quotas ---------------------------------------------------
 
 
-def _eligibility_rules_check(fields: dict) -> None:
-    """The eligibility rules a program may set: an age, the residence, public categories."""
-    min_age = fields.get("min_age")
+def program_rules_check(
+    *,
+    unit_kind: str,
+    time_zone: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    carnet_sizes: list[int],
+    min_units_per_beneficiary: int,
+    yearly_cap_units: int | None,
+    hourly_rate_individual_cents: int,
+    hourly_rate_collective_cents: int,
+    validity_mode: str,
+    validity_end_on: dt.date | None,
+    validity_months: int | None,
+    min_age: int | None,
+    eligible_categories: list[str],
+) -> None:
+    """The settings of a program hold together; each refusal names its field."""
+    if time_zone not in available_timezones():
+        raise ProgramsError(f"Fuseau horaire inconnu : {time_zone}.", field="time_zone")
+    if ends_on < starts_on:
+        raise ProgramsError("La date de fin doit venir après la date de début.", field="ends_on")
+    if not carnet_sizes or min(carnet_sizes) <= 0:
+        raise ProgramsError(
+            "Indiquez au moins une taille de carnet, par exemple 10.", field="carnet_sizes"
+        )
+    if max(carnet_sizes) < min_units_per_beneficiary:
+        raise ProgramsError(
+            "Aucune taille de carnet n'atteint le minimum par personne.", field="carnet_sizes"
+        )
+    if yearly_cap_units and max(carnet_sizes) > yearly_cap_units:
+        raise ProgramsError(
+            f"Un carnet ne peut pas dépasser le plafond annuel de {yearly_cap_units} unités.",
+            field="carnet_sizes",
+        )
+    if unit_kind == UnitKind.HOURS:
+        if hourly_rate_individual_cents <= 0:
+            raise ProgramsError(
+                "Indiquez ce que rapporte une heure : c'est aussi le coût d'une heure pour le "
+                "budget.",
+                field="hourly_rate_individual_cents",
+            )
+        if hourly_rate_collective_cents > hourly_rate_individual_cents:
+            raise ProgramsError(
+                "L'heure d'atelier par participant ne peut pas coûter plus que l'heure "
+                "individuelle.",
+                field="hourly_rate_collective_cents",
+            )
+    if validity_mode == ValidityMode.FIXED_END and not validity_end_on:
+        raise ProgramsError(
+            "Indiquez la date de fin de validité des unités.", field="validity_end_on"
+        )
+    if validity_mode == ValidityMode.MONTHS_AFTER_ISSUE and not validity_months:
+        raise ProgramsError("Indiquez la durée de validité en mois.", field="validity_months")
     if min_age is not None and not 0 < min_age <= 120:
-        raise ProgramsError("Âge minimum : indiquez un nombre d'années entre 1 et 120, ou rien.")
-    categories = fields.get("eligible_categories") or []
-    unknown = sorted(set(categories) - set(PublicCategory.values))
+        raise ProgramsError(
+            "Âge minimum : indiquez un nombre d'années entre 1 et 120, ou rien.", field="min_age"
+        )
+    unknown = sorted(set(eligible_categories) - set(PublicCategory.values))
     if unknown:
-        raise ProgramsError(f"Publics admis : situation inconnue ({', '.join(unknown)}).")
-    if categories:
-        fields["eligible_categories"] = sorted(set(categories))
+        raise ProgramsError(
+            f"Publics admis : situation inconnue ({', '.join(unknown)}).",
+            field="eligible_categories",
+        )
 
 
-def program_create(*, actor, lead_funder: Organisation, tracks=(), **fields) -> Program:
+def program_create(
+    *,
+    actor,
+    lead_funder: Organisation,
+    name: str,
+    slug: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    unit_kind: str = UnitKind.MONEY,
+    unit_value_cents: int = 1000,
+    time_zone: str = "Europe/Paris",
+    carnet_sizes: list[int] = (10,),
+    min_units_per_beneficiary: int = 1,
+    yearly_cap_units: int | None = None,
+    max_group_size: int = 5,
+    validity_mode: str = ValidityMode.FIXED_END,
+    validity_end_on: dt.date | None = None,
+    validity_tolerance_days: int = 31,
+    validity_months: int | None = None,
+    target_beneficiaries_per_year: int = 0,
+    hourly_rate_individual_cents: int = 0,
+    hourly_rate_collective_cents: int = 0,
+    operator_fee_purchase_bp: int = 0,
+    operator_fee_per_place_cents: int = 0,
+    min_weekly_opening_hours: int = 24,
+    diagnostic_questions: list = (),
+    min_age: int | None = None,
+    residence_required: bool = False,
+    eligible_categories: list[str] = (),
+    entry_diagnostic_required: bool = False,
+    departements=(),
+    communes=(),
+    tracks: list[dict] = (),
+) -> Program:
     if not lead_funder.is_funder:
-        raise ProgramsError("Seul un financeur peut créer un programme.")
-    if fields.get("validity_mode") == ValidityMode.FIXED_END and not fields.get("validity_end_on"):
-        raise ProgramsError("Indiquez la date de fin de validité des unités.")
-    if fields.get("validity_mode") == ValidityMode.MONTHS_AFTER_ISSUE and not fields.get(
-        "validity_months"
-    ):
-        raise ProgramsError("Indiquez la durée de validité en mois.")
-    _eligibility_rules_check(fields)
-    departements = fields.pop("departements", [])
-    communes = fields.pop("communes", [])
+        raise ProgramsError("Seul un financeur peut créer un programme.", field="lead_funder")
+    carnet_sizes = sorted(set(carnet_sizes))
+    eligible_categories = sorted(set(eligible_categories))
+    program_rules_check(
+        unit_kind=unit_kind,
+        time_zone=time_zone,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        carnet_sizes=carnet_sizes,
+        min_units_per_beneficiary=min_units_per_beneficiary,
+        yearly_cap_units=yearly_cap_units,
+        hourly_rate_individual_cents=hourly_rate_individual_cents,
+        hourly_rate_collective_cents=hourly_rate_collective_cents,
+        validity_mode=validity_mode,
+        validity_end_on=validity_end_on,
+        validity_months=validity_months,
+        min_age=min_age,
+        eligible_categories=eligible_categories,
+    )
     with transaction.atomic():
-        program = Program.objects.create(lead_funder=lead_funder, **fields)
+        program = Program.objects.create(
+            lead_funder=lead_funder,
+            name=name,
+            slug=slug,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            unit_kind=unit_kind,
+            unit_value_cents=unit_value_cents,
+            time_zone=time_zone,
+            carnet_sizes=carnet_sizes,
+            min_units_per_beneficiary=min_units_per_beneficiary,
+            yearly_cap_units=yearly_cap_units,
+            max_group_size=max_group_size,
+            validity_mode=validity_mode,
+            validity_end_on=validity_end_on,
+            validity_tolerance_days=validity_tolerance_days,
+            validity_months=validity_months,
+            target_beneficiaries_per_year=target_beneficiaries_per_year,
+            hourly_rate_individual_cents=hourly_rate_individual_cents,
+            hourly_rate_collective_cents=hourly_rate_collective_cents,
+            operator_fee_purchase_bp=operator_fee_purchase_bp,
+            operator_fee_per_place_cents=operator_fee_per_place_cents,
+            min_weekly_opening_hours=min_weekly_opening_hours,
+            diagnostic_questions=list(diagnostic_questions),
+            min_age=min_age,
+            residence_required=residence_required,
+            eligible_categories=eligible_categories,
+            entry_diagnostic_required=entry_diagnostic_required,
+        )
         program.departements.set(departements)
         program.communes.set(communes)
         for track in tracks:

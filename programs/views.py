@@ -64,7 +64,7 @@ def program_create(request):
                 **form.program_fields(),
             )
         except PassnumError as error:
-            add_errors(form, error)
+            add_errors(form, error, fields=ProgramForm.SERVICE_FIELDS)
         else:
             messages.success(request, f"Programme « {program.name} » créé.")
             return redirect("programs:program_detail", slug=program.slug)

@@ -8,7 +8,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
+from beneficiaries.enums import DiagnosticKind
 from beneficiaries.models import Beneficiary
+from core.exceptions import PassnumError
 from core.money import format_euros
 from core.services import audit_record, send_after_commit
 from core.sms import sms_enabled
@@ -227,7 +229,46 @@ def carnet_issue(
             organisation_id=prescriber.pk,
             data={"units": units, "program": program.pk},
         )
+        carnet_send(issued=issued)
     return issued
+
+
+@dataclass(frozen=True)
+class BatchIssue:
+    issued: list[IssuedCarnet]
+    refusals: list[str]
+
+
+def carnets_issue_batch(
+    *, actor, prescriber: Organisation, program: Program, beneficiaries
+) -> BatchIssue:
+    """Paper carnets for several people at once, each of the size and track chosen at their
+    entry diagnostic, each in its own transaction: one refusal does not stop the others."""
+    issued, refusals = [], []
+    for beneficiary in beneficiaries:
+        diagnostic = (
+            beneficiary.diagnostics.filter(program=program, kind=DiagnosticKind.ENTRY)
+            .order_by("-created_at")
+            .first()
+        )
+        if diagnostic is None:
+            refusals.append(f"{beneficiary} : faites d'abord son diagnostic d'entrée.")
+            continue
+        try:
+            issued.append(
+                carnet_issue(
+                    actor=actor,
+                    prescriber=prescriber,
+                    beneficiary=beneficiary,
+                    program=program,
+                    units=diagnostic.chosen_units,
+                    delivery=Delivery.PAPER,
+                    track=diagnostic.chosen_track,
+                )
+            )
+        except PassnumError as error:
+            refusals.append(f"{beneficiary} : {error}")
+    return BatchIssue(issued=issued, refusals=refusals)
 
 
 def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> IssuedCarnet:
@@ -292,6 +333,7 @@ def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> Issue
             organisation_id=carnet.prescriber_id,
             data={"units": len(remaining), "new_carnet": issued.carnet.number},
         )
+        carnet_send(issued=issued)
     return issued
 
 

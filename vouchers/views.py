@@ -3,7 +3,6 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -57,27 +56,6 @@ def _issued_page(request, issued_list, *, title: str):
     )
 
 
-def _issue(request, *, beneficiary, form):
-    """Issues and sends in one transaction: if anything is refused, nothing is kept."""
-    data = form.cleaned_data
-    try:
-        with transaction.atomic():
-            issued = services.carnet_issue(
-                actor=request.user,
-                prescriber=beneficiary.prescriber,
-                beneficiary=beneficiary,
-                program=data["program"],
-                units=data["units"],
-                delivery=data["delivery"],
-                track=data["track"],
-            )
-            services.carnet_send(issued=issued)
-    except PassnumError as error:
-        add_errors(form, error)
-        return None
-    return issued
-
-
 @never_cache
 @login_required
 def carnet_issue(request, beneficiary_pk: int):
@@ -106,8 +84,20 @@ def carnet_issue(request, beneficiary_pk: int):
         tracks=program.tracks.all(),
     )
     if request.method == "POST" and form.is_valid():
-        issued = _issue(request, beneficiary=beneficiary, form=form)
-        if issued:
+        data = form.cleaned_data
+        try:
+            issued = services.carnet_issue(
+                actor=request.user,
+                prescriber=beneficiary.prescriber,
+                beneficiary=beneficiary,
+                program=data["program"],
+                units=data["units"],
+                delivery=data["delivery"],
+                track=data["track"],
+            )
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
             return _issued_page(request, [issued], title=f"Carnet remis à {beneficiary}")
     option = issue_options(beneficiary=beneficiary, programs=[program])[0]
     return render(
@@ -154,24 +144,10 @@ def carnet_batch(request, organisation_pk: int):
     if request.method == "POST":
         wanted = set(request.POST.getlist("beneficiaries"))
         chosen = [person for person in candidates if str(person.pk) in wanted]
-        issued_list = []
-        for beneficiary in chosen:
-            diagnostic = beneficiary.diagnostics.filter(program=program, kind="entry").first()
-            try:
-                with transaction.atomic():
-                    issued_list.append(
-                        services.carnet_issue(
-                            actor=request.user,
-                            prescriber=organisation,
-                            beneficiary=beneficiary,
-                            program=program,
-                            units=diagnostic.chosen_units,
-                            delivery=Delivery.PAPER,
-                            track=diagnostic.chosen_track,
-                        )
-                    )
-            except PassnumError as error:
-                errors.append(f"{beneficiary} : {error}")
+        batch = services.carnets_issue_batch(
+            actor=request.user, prescriber=organisation, program=program, beneficiaries=chosen
+        )
+        issued_list, errors = batch.issued, batch.refusals
         if issued_list:
             for error in errors:
                 messages.error(request, error)
@@ -226,14 +202,12 @@ def carnet_opposition(request, pk: int):
     form = OppositionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                issued = services.carnet_oppose(
-                    actor=request.user,
-                    carnet=carnet,
-                    reason=form.cleaned_data["reason"],
-                    delivery=form.cleaned_data["delivery"],
-                )
-                services.carnet_send(issued=issued)
+            issued = services.carnet_oppose(
+                actor=request.user,
+                carnet=carnet,
+                reason=form.cleaned_data["reason"],
+                delivery=form.cleaned_data["delivery"],
+            )
         except PassnumError as error:
             add_errors(form, error)
         else:

@@ -175,3 +175,22 @@ def test_the_state_gets_its_cap_by_default(program, funder, funder_user, make_or
         amount_cents=100_000,
     )
     assert commitment.share_cap_bp == 5000
+
+
+def test_the_service_holds_the_program_rules_whatever_calls_it(make_program):
+    """The rules once in ProgramForm.clean live in program_create: a command or the API cannot
+    skip them."""
+    from programs.exceptions import ProgramsError
+
+    cases = [
+        ({"carnet_sizes": [20], "yearly_cap_units": 10}, "carnet_sizes"),
+        ({"carnet_sizes": [5], "min_units_per_beneficiary": 10}, "carnet_sizes"),
+        ({"hourly_rate_individual_cents": 0}, "hourly_rate_individual_cents"),
+        ({"hourly_rate_collective_cents": 5000}, "hourly_rate_collective_cents"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"min_age": 300}, "min_age"),
+    ]
+    for overrides, field in cases:
+        with pytest.raises(ProgramsError) as error:
+            make_program(slug=f"p-{field}", **overrides)
+        assert error.value.field == field, overrides

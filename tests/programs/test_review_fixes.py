@@ -24,9 +24,12 @@ from tests.fixtures_programs import VALID_BIC, VALID_IBAN
     ],
 )
 def test_recommendations_stay_within_sizes_and_the_cap(make_program, sizes, cap, minimum, expected):
-    program = make_program(
-        carnet_sizes=sizes, yearly_cap_units=cap, min_units_per_beneficiary=minimum
+    """Programs made before the service refused sizes above the cap still recommend within it."""
+    program = make_program(carnet_sizes=sizes, yearly_cap_units=None)
+    Program.objects.filter(pk=program.pk).update(
+        yearly_cap_units=cap, min_units_per_beneficiary=minimum
     )
+    program.refresh_from_db()
     got = [
         diagnostic_evaluate(program=program, answers={"a": value, "b": value}).recommended_units
         for value in (0, 1, 2)
@@ -136,5 +139,7 @@ def test_an_hours_program_needs_a_rate_and_sizes_within_the_cap(
     }
     content = client.post("/programmes/nouveau/", data).content.decode()
     assert "ne peut pas dépasser le plafond annuel de 10 unités" in content
-    assert "Indiquez ce que rapporte une heure" in content
+    assert 'value="10, 20"' in content  # what was typed is kept
+    content = client.post("/programmes/nouveau/", data | {"carnet_sizes_text": "10"}).content
+    assert "Indiquez ce que rapporte une heure" in content.decode()
     assert not Program.objects.filter(slug="heures").exists()

@@ -212,7 +212,6 @@ def test_digital_carnet_goes_by_sms_with_its_link(
             units=5,
             delivery=Delivery.SMS,
         )
-        services.carnet_send(issued=issued)
     assert outbox[-1]["to"] == "0692123456"
     assert balance_url(issued.link_token) in outbox[-1]["text"]
     assert issued.codes[0][0] in outbox[-1]["text"]
