@@ -17,14 +17,12 @@ from core.sms import sms_enabled
 from core.timezones import local
 from programs.models import Program
 from programs.selectors import agreement_active, program_local, program_today
+from vouchers import ledger
 from vouchers.codes import code_matches, serial_normalize
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.exceptions import VouchersError
 from vouchers.models import Allowance, Carnet, Unit, UnitEvent
 from vouchers.services import carnet_open
-
-MAX_WRONG_CODES = 5
-BLOCK_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -60,31 +58,19 @@ def _answer(outcome: O, message: str, **extra) -> ConsumeResult:
 
 
 def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> ConsumeResult:
-    attempts = unit.failed_attempts + 1
-    if attempts >= MAX_WRONG_CODES:
-        until = now + dt.timedelta(minutes=BLOCK_MINUTES)
-        Unit.objects.filter(pk=unit.pk).update(failed_attempts=0, blocked_until=until)
-        UnitEvent.objects.create(
-            unit=unit,
-            kind=UnitEventKind.BLOCKED,
-            actor=actor,
-            organisation=structure,
-            reason=f"{MAX_WRONG_CODES} codes faux",
-        )
+    attempt = ledger.wrong_code(unit=unit, structure=structure, actor=actor, now=now)
+    if attempt.blocked_until:
         return _answer(
             O.BLOCKED,
-            f"Code faux. Après {MAX_WRONG_CODES} codes faux, ce chèque est bloqué "
-            f"{BLOCK_MINUTES} minutes ; l'opérateur est prévenu.",
+            f"Code faux. Après {ledger.MAX_WRONG_CODES} codes faux, ce chèque est bloqué "
+            f"{ledger.BLOCK_MINUTES} minutes ; l'opérateur est prévenu.",
             serial=unit.serial,
         )
-    Unit.objects.filter(pk=unit.pk).update(failed_attempts=F("failed_attempts") + 1)
-    UnitEvent.objects.create(
-        unit=unit, kind=UnitEventKind.WRONG_CODE, actor=actor, organisation=structure
-    )
+    left = attempt.tries_left
     return _answer(
         O.WRONG_CODE,
-        f"Code faux. Vérifiez le code écrit sur le chèque ({MAX_WRONG_CODES - attempts} essai"
-        f"{'s' if MAX_WRONG_CODES - attempts > 1 else ''} avant blocage).",
+        f"Code faux. Vérifiez le code écrit sur le chèque ({left} essai"
+        f"{'s' if left > 1 else ''} avant blocage).",
         serial=unit.serial,
     )
 
@@ -154,32 +140,21 @@ def _voucher(
             serial=serial,
             value_cents=value,
         )
-    updated = Unit.objects.filter(pk=unit.pk, state=UnitState.ISSUED).update(
-        state=UnitState.CONSUMED,
-        consumed_at=now,
-        consumed_by=structure,
-        failed_attempts=0,
-        minutes_left=0,
-    )
-    if not updated:
-        return _answer(O.ALREADY_USED, "Déjà utilisé.", serial=serial)
-    if not Program.objects.filter(pk=program.pk, committed_cents__gte=value).update(
-        committed_cents=F("committed_cents") - value, consumed_cents=F("consumed_cents") + value
-    ):
-        raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
     session = (
         _service_record(actor=actor, structure=structure, carnet=carnet, record=record, now=now)
         if record is not None
         else None
     )
-    UnitEvent.objects.create(
-        unit=unit,
-        kind=UnitEventKind.CONSUMED,
-        actor=actor,
-        organisation=structure,
-        amount_cents=value,
-        data={"session": session.pk} if session else {},
-    )
+    try:
+        ledger.consume_voucher(
+            unit=unit,
+            structure=structure,
+            actor=actor,
+            now=now,
+            data={"session": session.pk} if session else {},
+        )
+    except ledger.LedgerConflict:
+        return _answer(O.ALREADY_USED, "Déjà utilisé.", serial=serial)
     beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
     return _answer(
         O.CONSUMED,
@@ -282,32 +257,14 @@ def _hours(*, actor, structure, participant: Participant) -> ConsumeResult:
         if session.kind == SessionKind.COLLECTIVE
         else program.hourly_rate_individual_cents
     )
-    now, done, released, events = timezone.now(), 0, 0, []
-    for unit, take in plan:
-        before, after = unit.minutes_left, unit.minutes_left - take
-        changes = {"minutes_left": after}
-        if after == 0:
-            changes |= {"state": UnitState.CONSUMED, "consumed_at": now, "consumed_by": structure}
-        if not Unit.objects.filter(pk=unit.pk, state=UnitState.ISSUED, minutes_left=before).update(
-            **changes
-        ):
-            raise AccompanimentsError("Heures modifiées en même temps : recommencez.")
-        released += unit.value_cents * before // 60 - unit.value_cents * after // 60
-        # Amounts telescope so that the session is paid rate * minutes // 60, rounded once.
-        unit_amount = rate * (done + take) // 60 - rate * done // 60
-        done += take
-        events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.CONSUMED,
-                actor=actor,
-                organisation=structure,
-                minutes=take,
-                amount_cents=unit_amount,
-                data={"session": session.pk, "participant": participant.pk},
-            )
-        )
-    UnitEvent.objects.bulk_create(events)
+    ledger.consume_minutes(
+        plan=plan,
+        program=program,
+        structure=structure,
+        actor=actor,
+        rate_cents=rate,
+        data={"session": session.pk, "participant": participant.pk},
+    )
     for year, taken in per_year.items():
         allowance = allowances[year]
         cap_filter = (
@@ -318,10 +275,6 @@ def _hours(*, actor, structure, participant: Participant) -> ConsumeResult:
         ):
             raise AccompanimentsError("Plafond annuel atteint.")
     amount = rate * minutes // 60
-    if not Program.objects.filter(pk=program.pk, committed_cents__gte=released).update(
-        committed_cents=F("committed_cents") - released, consumed_cents=F("consumed_cents") + amount
-    ):
-        raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
     beneficiary_served_by(beneficiary_id=beneficiary.pk, structure=structure)
     return _answer(
         O.CONSUMED,
@@ -664,47 +617,24 @@ def _hours_reverse(
         pk=participant.pk, consumed_minutes=minutes
     ).update(consumed_minutes=0, status=status):
         raise AccompanimentsError("Présence modifiée en même temps : rechargez la page.")
-    committed_back, amount_back, per_year, events = 0, 0, {}, []
+    per_year: dict[int, int] = {}
     for event in consumed:
-        unit = units[event.unit_id]
-        before = unit.minutes_left
-        after = before + event.minutes
-        if after > 60 or unit.state not in (UnitState.ISSUED, UnitState.CONSUMED):
-            raise AccompanimentsError(
-                "Ces heures ont changé depuis (carnet remplacé ou expiré) : contactez l'opérateur."
-            )
-        if not Unit.objects.filter(pk=unit.pk, minutes_left=before, state=unit.state).update(
-            minutes_left=after, state=UnitState.ISSUED, consumed_at=None, consumed_by=None
-        ):
-            raise AccompanimentsError("Heures modifiées en même temps : recommencez.")
-        unit.minutes_left, unit.state = after, UnitState.ISSUED
-        committed_back += unit.value_cents * after // 60 - unit.value_cents * before // 60
-        amount_back += event.amount_cents
-        year = unit.carnet.program_year
+        event.unit = units[event.unit_id]
+        year = event.unit.carnet.program_year
         per_year[year] = per_year.get(year, 0) + event.minutes
-        events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.REVERSED,
-                actor=actor,
-                organisation=structure,
-                minutes=event.minutes,
-                amount_cents=-event.amount_cents,
-                reason=reason[:300],
-                data={"session": session.pk, "participant": participant.pk, "reverses": event.pk},
-            )
-        )
-    UnitEvent.objects.bulk_create(events)
+    ledger.reverse(
+        consumed=consumed,
+        program=program,
+        structure=structure,
+        actor=actor,
+        reason=reason,
+        data={"session": session.pk, "participant": participant.pk},
+    )
     for year, taken in per_year.items():
         if not Allowance.objects.filter(pk=allowances[year].pk, minutes_consumed__gte=taken).update(
             minutes_consumed=F("minutes_consumed") - taken
         ):
             raise AccompanimentsError("Compteur d'heures incohérent : contactez l'opérateur.")
-    if not Program.objects.filter(pk=program.pk, consumed_cents__gte=amount_back).update(
-        committed_cents=F("committed_cents") + committed_back,
-        consumed_cents=F("consumed_cents") - amount_back,
-    ):
-        raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")
     label = ParticipantStatus(status).label
     return _answer(
         O.VALID,

@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from core.models import AuditEntry, IdempotencyRecord
 from core.sms import send_sms
@@ -80,3 +83,25 @@ def send_after_commit(*, text: str, subject: str = "", emails=(), phone: str = "
     messages = [(subject, text, None, [email]) for email in emails if email]
     if messages:
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+
+
+def failure_record(
+    *,
+    row,
+    attempts_field: str,
+    until_field: str,
+    max_failures: int,
+    block_minutes: int,
+    now: dt.datetime,
+) -> dt.datetime | None:
+    """One more failed attempt (a wrong secret code) on the row of `row` (a one-row queryset),
+    counted in the database so that it holds across server processes. The failure that
+    reaches `max_failures` blocks the row for `block_minutes` and restarts the count; the
+    moment the block ends is returned then, None otherwise."""
+    row.update(**{attempts_field: F(attempts_field) + 1})
+    until = now + dt.timedelta(minutes=block_minutes)
+    if row.filter(**{f"{attempts_field}__gte": max_failures}).update(
+        **{attempts_field: 0, until_field: until}
+    ):
+        return until
+    return None

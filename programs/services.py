@@ -308,24 +308,60 @@ def budget_reserve(*, program: Program, prescriber: Organisation, units: int) ->
                 f"Le quota de {prescriber.name} pour {program.name} ne permet pas "
                 f"de remettre {units} unités de plus."
             )
-        budget_ok = Program.objects.filter(
-            pk=program.pk,
-            committed_cents__lte=F("funded_cents") - F("consumed_cents") - cost,
-        ).update(committed_cents=F("committed_cents") + cost)
-        if not budget_ok:
+        try:
+            budget_move(program=program, committed=cost)
+        except BudgetExceeded as error:
             raise BudgetExceeded(
                 f"Le budget de {program.name} ne couvre pas {units} unités de plus."
-            )
+            ) from error
     return cost
+
+
+def budget_move(
+    *,
+    program: Program,
+    committed: int = 0,
+    consumed: int = 0,
+    released: int = 0,
+    reimbursed: int = 0,
+) -> None:
+    """The one way a program's budget counters move (cents, signed): one conditional update
+    that keeps every counter at zero or more, what is committed and consumed within what is
+    funded, and what is reimbursed within what is consumed; else nothing moves.
+    Issue: committed +. Use: committed - (value released), consumed + (amount due).
+    Expiry or cancellation: committed -, released +. Reversal: the opposite of a use.
+    Payment: reimbursed +."""
+    conditions = {}
+    for field, delta in (
+        ("committed_cents", committed),
+        ("consumed_cents", consumed),
+        ("released_cents", released),
+        ("reimbursed_cents", reimbursed),
+    ):
+        if delta < 0:
+            conditions[f"{field}__gte"] = -delta
+    if committed + consumed > 0:
+        conditions["committed_cents__lte"] = (
+            F("funded_cents") - F("consumed_cents") - (committed + consumed)
+        )
+    if reimbursed > consumed:
+        conditions["reimbursed_cents__lte"] = F("consumed_cents") + consumed - reimbursed
+    updated = Program.objects.filter(pk=program.pk, **conditions).update(
+        committed_cents=F("committed_cents") + committed,
+        consumed_cents=F("consumed_cents") + consumed,
+        released_cents=F("released_cents") + released,
+        reimbursed_cents=F("reimbursed_cents") + reimbursed,
+    )
+    if not updated:
+        raise BudgetExceeded(
+            f"Budget de {program.name} : ce mouvement le rendrait incohérent "
+            "(contactez l'opérateur)."
+        )
 
 
 def budget_release(*, program: Program, cents: int) -> None:
     """Expiry or cancellation: the value of unused units goes back to the budget."""
-    updated = Program.objects.filter(pk=program.pk, committed_cents__gte=cents).update(
-        committed_cents=F("committed_cents") - cents, released_cents=F("released_cents") + cents
-    )
-    if not updated:
-        raise ProgramsError("Montant à rendre supérieur au montant engagé.")
+    budget_move(program=program, committed=-cents, released=cents)
 
 
 # --- Calls (AMI), applications, reviews ----------------------------------------------------

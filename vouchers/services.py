@@ -12,12 +12,13 @@ from beneficiaries.enums import DiagnosticKind
 from beneficiaries.models import Beneficiary
 from core.exceptions import PassnumError
 from core.money import format_euros
-from core.services import audit_record, send_after_commit
+from core.services import audit_record, failure_record, send_after_commit
 from core.sms import sms_enabled
 from programs.exceptions import ProgramsError
 from programs.models import Program
 from programs.selectors import program_today, unit_validity
-from programs.services import budget_release, budget_reserve
+from programs.services import budget_reserve
+from vouchers import ledger
 from vouchers.codes import (
     code_display,
     code_generate,
@@ -28,9 +29,9 @@ from vouchers.codes import (
     token_hash,
 )
 from vouchers.eligibility import eligibility_check
-from vouchers.enums import CarnetStatus, Delivery, UnitEventKind, UnitState
+from vouchers.enums import CarnetStatus, Delivery, UnitState
 from vouchers.exceptions import VouchersError
-from vouchers.models import Allowance, Carnet, SerialCounter, Unit, UnitEvent
+from vouchers.models import Allowance, Carnet, SerialCounter, Unit
 from vouchers.pdf import balance_url
 
 logger = logging.getLogger(__name__)
@@ -151,16 +152,11 @@ def _create_carnet(
             )
         )
     Unit.objects.bulk_create(unit_rows)
-    created = Unit.objects.filter(carnet=carnet).order_by("position")
-    UnitEvent.objects.bulk_create(
-        UnitEvent(
-            unit=unit,
-            kind=UnitEventKind.ISSUED,
-            actor=actor,
-            organisation=prescriber,
-            data={"carnet": carnet.number} | ({"replaces": replaces.number} if replaces else {}),
-        )
-        for unit in created
+    ledger.issue(
+        units=list(Unit.objects.filter(carnet=carnet).order_by("position")),
+        actor=actor,
+        organisation=prescriber,
+        data={"carnet": carnet.number} | ({"replaces": replaces.number} if replaces else {}),
     )
     return issued
 
@@ -292,11 +288,6 @@ def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> Issue
         )
         if not remaining:
             raise VouchersError("Ce carnet n'a plus d'unité disponible : rien à remplacer.")
-        cancelled = Unit.objects.filter(
-            pk__in=[u.pk for u in remaining], state=UnitState.ISSUED
-        ).update(state=UnitState.CANCELLED)
-        if cancelled != len(remaining):
-            raise VouchersError("Une unité vient d'être utilisée : recommencez.")
         issued = _create_carnet(
             actor=actor,
             program=carnet.program,
@@ -312,20 +303,9 @@ def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> Issue
             replaces=carnet,
             replaced_units=remaining,
         )
-        events = []
-        for unit in remaining:
-            events.append(
-                UnitEvent(unit=unit, kind=UnitEventKind.CANCELLED, actor=actor, reason=reason[:300])
-            )
-            events.append(
-                UnitEvent(
-                    unit=unit,
-                    kind=UnitEventKind.REISSUED,
-                    actor=actor,
-                    data={"carnet": issued.carnet.number},
-                )
-            )
-        UnitEvent.objects.bulk_create(events)
+        ledger.cancel(
+            units=remaining, actor=actor, reason=reason, new_carnet_number=issued.carnet.number
+        )
         audit_record(
             actor=actor,
             action="carnet.opposed",
@@ -368,17 +348,7 @@ def _carnet_expire(*, program: Program, carnet_id: int) -> int:
             .filter(carnet=carnet, state=UnitState.ISSUED)
             .order_by("pk")
         )
-        count = Unit.objects.filter(pk__in=[u.pk for u in units], state=UnitState.ISSUED).update(
-            state=UnitState.EXPIRED
-        )
-        if count != len(units):
-            raise VouchersError("Unités modifiées pendant l'expiration : relancez.")
-        value = sum(u.value_cents * u.minutes_left // 60 for u in units)
-        if value:
-            budget_release(program=program, cents=value)
-        UnitEvent.objects.bulk_create(
-            UnitEvent(unit=u, kind=UnitEventKind.EXPIRED, reason="fin de validité") for u in units
-        )
+        count = ledger.expire(units=units, program=program, reason="fin de validité").units
         if carnet.status == CarnetStatus.ACTIVE:
             Carnet.objects.filter(pk=carnet.pk).update(status=CarnetStatus.EXPIRED)
     return count
@@ -474,11 +444,12 @@ def carnet_open(*, number: str, code: str) -> Carnet:
         if carnet.access_failed_attempts:
             Carnet.objects.filter(pk=carnet.pk).update(access_failed_attempts=0)
         return carnet
-    Carnet.objects.filter(pk=carnet.pk).update(
-        access_failed_attempts=F("access_failed_attempts") + 1
-    )
-    Carnet.objects.filter(pk=carnet.pk, access_failed_attempts__gte=BALANCE_MAX_FAILURES).update(
-        access_failed_attempts=0,
-        access_blocked_until=now + dt.timedelta(minutes=BALANCE_BLOCK_MINUTES),
+    failure_record(
+        row=Carnet.objects.filter(pk=carnet.pk),
+        attempts_field="access_failed_attempts",
+        until_field="access_blocked_until",
+        max_failures=BALANCE_MAX_FAILURES,
+        block_minutes=BALANCE_BLOCK_MINUTES,
+        now=now,
     )
     raise VouchersError(refusal)

@@ -1,0 +1,225 @@
+"""The unit ledger: every change of a unit's state, and its event, is made here and only here
+(DOMAIN.md invariants 1, 5, 6 and 7). Each transition is a conditional update from the state
+it expects, appends its events and moves the program's budget through
+programs.services.budget_move, in the caller's transaction. Callers lock rows in the fixed
+order of ARCHITECTURE.md (allowances, units by primary key, session, program) before calling.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from core.services import failure_record
+from programs.services import budget_move
+from vouchers.enums import UnitEventKind, UnitState
+from vouchers.exceptions import VouchersError
+from vouchers.models import Unit, UnitEvent
+
+MAX_WRONG_CODES = 5
+BLOCK_MINUTES = 15
+
+
+class LedgerConflict(VouchersError):
+    """A unit changed between its reading and its update: nothing of the transition is kept."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one transition did: its kind, the units and minutes it moved, the amount due to
+    the structure (negative for a reversal) and the events it appended."""
+
+    kind: UnitEventKind
+    units: int
+    minutes: int
+    amount_cents: int
+    events: tuple[UnitEvent, ...]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A wrong secret code: how many tries are left, or until when the unit is blocked."""
+
+    tries_left: int
+    blocked_until: dt.datetime | None
+
+
+def _remaining_value(unit: Unit, minutes_left: int) -> int:
+    return unit.value_cents * minutes_left // 60
+
+
+def issue(*, units: list[Unit], actor, organisation, data: dict) -> Entry:
+    """Units just created on a carnet: one ISSUED event each (their value was reserved on the
+    budget by programs.services.budget_reserve)."""
+    events = UnitEvent.objects.bulk_create(
+        UnitEvent(
+            unit=unit, kind=UnitEventKind.ISSUED, actor=actor, organisation=organisation, data=data
+        )
+        for unit in units
+    )
+    return Entry(UnitEventKind.ISSUED, len(units), 0, 0, tuple(events))
+
+
+def consume_voucher(*, unit: Unit, structure, actor, now: dt.datetime, data: dict) -> Entry:
+    """A voucher used whole: ISSUED → CONSUMED, its face value due to the structure."""
+    if not Unit.objects.filter(pk=unit.pk, state=UnitState.ISSUED).update(
+        state=UnitState.CONSUMED,
+        consumed_at=now,
+        consumed_by=structure,
+        failed_attempts=0,
+        minutes_left=0,
+    ):
+        raise LedgerConflict("Déjà utilisé.")
+    value = _remaining_value(unit, unit.minutes_left)
+    budget_move(program=unit.program, committed=-value, consumed=value)
+    event = UnitEvent.objects.create(
+        unit=unit,
+        kind=UnitEventKind.CONSUMED,
+        actor=actor,
+        organisation=structure,
+        amount_cents=value,
+        data=data,
+    )
+    return Entry(UnitEventKind.CONSUMED, 1, 0, value, (event,))
+
+
+def consume_minutes(
+    *, plan: list[tuple[Unit, int]], program, structure, actor, rate_cents: int, data: dict
+) -> Entry:
+    """Minutes of hour units used at a session, unit by unit as planned. The structure is due
+    rate × minutes // 60 for the whole session (rounded once: the amounts of the units
+    telescope); a unit with no minute left is CONSUMED."""
+    now, done, released, events = timezone.now(), 0, 0, []
+    for unit, take in plan:
+        before, after = unit.minutes_left, unit.minutes_left - take
+        changes = {"minutes_left": after}
+        if after == 0:
+            changes |= {"state": UnitState.CONSUMED, "consumed_at": now, "consumed_by": structure}
+        if not Unit.objects.filter(pk=unit.pk, state=UnitState.ISSUED, minutes_left=before).update(
+            **changes
+        ):
+            raise LedgerConflict("Heures modifiées en même temps : recommencez.")
+        released += _remaining_value(unit, before) - _remaining_value(unit, after)
+        amount = rate_cents * (done + take) // 60 - rate_cents * done // 60
+        done += take
+        events.append(
+            UnitEvent(
+                unit=unit,
+                kind=UnitEventKind.CONSUMED,
+                actor=actor,
+                organisation=structure,
+                minutes=take,
+                amount_cents=amount,
+                data=data,
+            )
+        )
+    events = UnitEvent.objects.bulk_create(events)
+    total = rate_cents * done // 60
+    budget_move(program=program, committed=-released, consumed=total)
+    return Entry(UnitEventKind.CONSUMED, len(plan), done, total, tuple(events))
+
+
+def reverse(
+    *, consumed: list[UnitEvent], program, structure, actor, reason: str, data: dict
+) -> Entry:
+    """Gives back what CONSUMED events took (a wrong attendance corrected): a REVERSED event
+    each, with the opposite amount; minutes back on their units, which are usable again."""
+    released, amount_back, minutes, events = 0, 0, 0, []
+    for event in consumed:
+        unit = event.unit
+        before = unit.minutes_left
+        after = before + event.minutes
+        if after > 60 or unit.state not in (UnitState.ISSUED, UnitState.CONSUMED):
+            raise LedgerConflict(
+                "Ces heures ont changé depuis (carnet remplacé ou expiré) : contactez l'opérateur."
+            )
+        if not Unit.objects.filter(pk=unit.pk, minutes_left=before, state=unit.state).update(
+            minutes_left=after, state=UnitState.ISSUED, consumed_at=None, consumed_by=None
+        ):
+            raise LedgerConflict("Heures modifiées en même temps : recommencez.")
+        unit.minutes_left, unit.state = after, UnitState.ISSUED
+        released += _remaining_value(unit, after) - _remaining_value(unit, before)
+        amount_back += event.amount_cents
+        minutes += event.minutes
+        events.append(
+            UnitEvent(
+                unit=unit,
+                kind=UnitEventKind.REVERSED,
+                actor=actor,
+                organisation=structure,
+                minutes=event.minutes,
+                amount_cents=-event.amount_cents,
+                reason=reason[:300],
+                data=data | {"reverses": event.pk},
+            )
+        )
+    events = UnitEvent.objects.bulk_create(events)
+    budget_move(program=program, committed=released, consumed=-amount_back)
+    return Entry(UnitEventKind.REVERSED, len(consumed), minutes, -amount_back, tuple(events))
+
+
+def expire(*, units: list[Unit], program, reason: str) -> Entry:
+    """Units still unused after their acceptance date: what they hold goes back to the
+    budget."""
+    count = Unit.objects.filter(pk__in=[u.pk for u in units], state=UnitState.ISSUED).update(
+        state=UnitState.EXPIRED
+    )
+    if count != len(units):
+        raise LedgerConflict("Unités modifiées pendant l'expiration : relancez.")
+    value = sum(_remaining_value(u, u.minutes_left) for u in units)
+    if value:
+        budget_move(program=program, committed=-value, released=value)
+    events = UnitEvent.objects.bulk_create(
+        UnitEvent(unit=u, kind=UnitEventKind.EXPIRED, reason=reason) for u in units
+    )
+    return Entry(UnitEventKind.EXPIRED, count, 0, 0, tuple(events))
+
+
+def cancel(*, units: list[Unit], actor, reason: str, new_carnet_number: str) -> Entry:
+    """A lost or stolen carnet: its unused units are cancelled and their value moves to the
+    new carnet's units (the budget does not move)."""
+    count = Unit.objects.filter(pk__in=[u.pk for u in units], state=UnitState.ISSUED).update(
+        state=UnitState.CANCELLED
+    )
+    if count != len(units):
+        raise LedgerConflict("Une unité vient d'être utilisée : recommencez.")
+    events = []
+    for unit in units:
+        events.append(
+            UnitEvent(unit=unit, kind=UnitEventKind.CANCELLED, actor=actor, reason=reason[:300])
+        )
+        events.append(
+            UnitEvent(
+                unit=unit,
+                kind=UnitEventKind.REISSUED,
+                actor=actor,
+                data={"carnet": new_carnet_number},
+            )
+        )
+    events = UnitEvent.objects.bulk_create(events)
+    return Entry(UnitEventKind.CANCELLED, count, 0, 0, tuple(events))
+
+
+def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
+    """A wrong secret code typed for a unit: counted; the fifth blocks it for 15 minutes."""
+    blocked_until = failure_record(
+        row=Unit.objects.filter(pk=unit.pk),
+        attempts_field="failed_attempts",
+        until_field="blocked_until",
+        max_failures=MAX_WRONG_CODES,
+        block_minutes=BLOCK_MINUTES,
+        now=now,
+    )
+    if blocked_until:
+        UnitEvent.objects.create(
+            unit=unit,
+            kind=UnitEventKind.BLOCKED,
+            actor=actor,
+            organisation=structure,
+            reason=f"{MAX_WRONG_CODES} codes faux",
+        )
+        return Attempt(0, blocked_until)
+    UnitEvent.objects.create(
+        unit=unit, kind=UnitEventKind.WRONG_CODE, actor=actor, organisation=structure
+    )
+    return Attempt(MAX_WRONG_CODES - unit.failed_attempts - 1, None)
