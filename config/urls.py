@@ -12,6 +12,8 @@ urlpatterns = [
     path("beneficiaires/", include("beneficiaries.urls")),
     path("carnets/", include("vouchers.urls")),
     path("accompagnements/", include("accompaniments.urls")),
+    path("remboursements/", include("settlement.urls")),
+    path("controles/", include("controls.urls")),
     path("api/v1/", api.urls),
     path("admin-technique/", admin.site.urls),
 ]

@@ -8,6 +8,8 @@ from collections import defaultdict
 HOME_LINKS = "organisation.home_links"
 BENEFICIARY_SECTIONS = "beneficiary.sections"
 BENEFICIARY_TIMELINE = "beneficiary.timeline"
+LEDGER_EVENTS = "ledger.events"  # callables(events=...) run in the transaction of the events
+LINE_CHECKS = "settlement.line_checks"  # callables(lines=...) that control pricing lines
 
 _slots: dict[str, list] = defaultdict(list)
 

@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from accompaniments.services import unit_consume
 from accounts.models import User
 from beneficiaries.enums import DEFAULT_SKILLS, ConsentMethod, DiagnosticKind
 from beneficiaries.models import Beneficiary
@@ -104,6 +105,12 @@ def load(*, stdout) -> None:
             delivery=Delivery.PAPER,
             track=diagnostic.chosen_track,
         )
+        if not program.is_hours and shown:
+            # Amina used three vouchers at Clic'Agen: the operator's first batch pays them.
+            for serial, code in issued.codes[:3]:
+                unit_consume(
+                    actor=None, structure=organisation("structure_agen"), serial=serial, code=code
+                )
         if not program.is_hours and not shown:
             serial, code = issued.codes[0]
             stdout.write(

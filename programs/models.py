@@ -145,10 +145,6 @@ class Program(models.Model):
                 name="program_issued_within_budget",
             ),
             models.CheckConstraint(
-                condition=Q(reimbursed_cents__lte=F("consumed_cents")),
-                name="program_reimbursed_within_consumed",
-            ),
-            models.CheckConstraint(
                 condition=Q(validity_mode=ValidityMode.MONTHS_AFTER_ISSUE, validity_months__gt=0)
                 | Q(validity_mode=ValidityMode.FIXED_END, validity_end_on__isnull=False),
                 name="program_validity_defined",

@@ -327,10 +327,11 @@ def budget_move(
 ) -> None:
     """The one way a program's budget counters move (cents, signed): one conditional update
     that keeps every counter at zero or more, what is committed and consumed within what is
-    funded, and what is reimbursed within what is consumed; else nothing moves.
+    funded; else nothing moves.
     Issue: committed +. Use: committed - (value released), consumed + (amount due).
     Expiry or cancellation: committed -, released +. Reversal: the opposite of a use.
-    Payment: reimbursed +."""
+    Payment: reimbursed +. Reimbursed may pass consumed for a while: a use corrected after it
+    was paid is owed back by the structure, deducted from its next transfer."""
     conditions = {}
     for field, delta in (
         ("committed_cents", committed),
@@ -344,8 +345,6 @@ def budget_move(
         conditions["committed_cents__lte"] = (
             F("funded_cents") - F("consumed_cents") - (committed + consumed)
         )
-    if reimbursed > consumed:
-        conditions["reimbursed_cents__lte"] = F("consumed_cents") + consumed - reimbursed
     updated = Program.objects.filter(pk=program.pk, **conditions).update(
         committed_cents=F("committed_cents") + committed,
         consumed_cents=F("consumed_cents") + consumed,

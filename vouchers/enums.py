@@ -18,6 +18,7 @@ class UnitState(models.TextChoices):
     CONSUMED = "consumed", "utilisé"
     EXPIRED = "expired", "expiré"
     CANCELLED = "cancelled", "annulé"
+    REIMBURSED = "reimbursed", "remboursé à la structure"
 
 
 class UnitEventKind(models.TextChoices):
@@ -29,3 +30,4 @@ class UnitEventKind(models.TextChoices):
     WRONG_CODE = "wrong_code", "code faux saisi"
     BLOCKED = "blocked", "bloqué après des codes faux"
     REVERSED = "reversed", "rendu (présence corrigée)"
+    REIMBURSED = "reimbursed", "remboursé à la structure"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from core import registry
 from core.services import failure_record
 from programs.services import budget_move
 from vouchers.enums import UnitEventKind, UnitState
@@ -80,6 +81,7 @@ def consume_voucher(*, unit: Unit, structure, actor, now: dt.datetime, data: dic
         amount_cents=value,
         data=data,
     )
+    _announce([event])
     return Entry(UnitEventKind.CONSUMED, 1, 0, value, (event,))
 
 
@@ -116,6 +118,7 @@ def consume_minutes(
     events = UnitEvent.objects.bulk_create(events)
     total = rate_cents * done // 60
     budget_move(program=program, committed=-released, consumed=total)
+    _announce(events)
     return Entry(UnitEventKind.CONSUMED, len(plan), done, total, tuple(events))
 
 
@@ -129,7 +132,11 @@ def reverse(
         unit = event.unit
         before = unit.minutes_left
         after = before + event.minutes
-        if after > 60 or unit.state not in (UnitState.ISSUED, UnitState.CONSUMED):
+        if after > 60 or unit.state not in (
+            UnitState.ISSUED,
+            UnitState.CONSUMED,
+            UnitState.REIMBURSED,
+        ):
             raise LedgerConflict(
                 "Ces heures ont changé depuis (carnet remplacé ou expiré) : contactez l'opérateur."
             )
@@ -155,6 +162,7 @@ def reverse(
         )
     events = UnitEvent.objects.bulk_create(events)
     budget_move(program=program, committed=released, consumed=-amount_back)
+    _announce(events)
     return Entry(UnitEventKind.REVERSED, len(consumed), minutes, -amount_back, tuple(events))
 
 
@@ -223,3 +231,23 @@ def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
         unit=unit, kind=UnitEventKind.WRONG_CODE, actor=actor, organisation=structure
     )
     return Attempt(MAX_WRONG_CODES - unit.failed_attempts - 1, None)
+
+
+def reimburse(*, units: list[Unit], actor, data: dict) -> Entry:
+    """Units whose every use has been paid to the structure: CONSUMED → REIMBURSED."""
+    pks = sorted({unit.pk for unit in units})
+    to_mark = list(Unit.objects.filter(pk__in=pks, state=UnitState.CONSUMED).order_by("pk"))
+    Unit.objects.filter(pk__in=[u.pk for u in to_mark], state=UnitState.CONSUMED).update(
+        state=UnitState.REIMBURSED
+    )
+    events = UnitEvent.objects.bulk_create(
+        UnitEvent(unit=unit, kind=UnitEventKind.REIMBURSED, actor=actor, data=data)
+        for unit in to_mark
+    )
+    return Entry(UnitEventKind.REIMBURSED, len(to_mark), 0, 0, tuple(events))
+
+
+def _announce(events) -> None:
+    """Apps above (settlement) price consumption and reversal events in this transaction."""
+    for hook in registry.contributions(registry.LEDGER_EVENTS):
+        hook(events=events)

@@ -126,9 +126,14 @@ class Unit(models.Model):
             models.UniqueConstraint(fields=["carnet", "position"], name="unit_position_unique"),
             models.CheckConstraint(
                 condition=Q(
-                    state=UnitState.CONSUMED, consumed_at__isnull=False, consumed_by__isnull=False
+                    state__in=[UnitState.CONSUMED, UnitState.REIMBURSED],
+                    consumed_at__isnull=False,
+                    consumed_by__isnull=False,
                 )
-                | (~Q(state=UnitState.CONSUMED) & Q(consumed_at__isnull=True)),
+                | (
+                    ~Q(state__in=[UnitState.CONSUMED, UnitState.REIMBURSED])
+                    & Q(consumed_at__isnull=True)
+                ),
                 name="unit_consumed_has_who_and_when",
             ),
         ]

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "beneficiaries",
     "vouchers",
     "accompaniments",
+    "settlement",
+    "controls",
     "public",
     "ninja",
     "api",
@@ -149,6 +151,8 @@ DSFR_MARK_OPTIONAL_FIELDS = True
 
 # The platform's operator, shown in the header and the legal pages.
 PASSNUM_OPERATOR_NAME = env("PASSNUM_OPERATOR_NAME", "Opérateur passnum (démonstration)")
+PASSNUM_OPERATOR_IBAN = env("PASSNUM_OPERATOR_IBAN", "FR7630006000011234567890189")
+PASSNUM_OPERATOR_BIC = env("PASSNUM_OPERATOR_BIC", "AGRIFRPP")
 PASSNUM_OPERATOR_LOGO_URL = env("PASSNUM_OPERATOR_LOGO_URL")
 PASSNUM_OPERATOR_LOGO_ALT = env("PASSNUM_OPERATOR_LOGO_ALT", PASSNUM_OPERATOR_NAME)
 PASSNUM_OPERATOR_ADDRESS = env("PASSNUM_OPERATOR_ADDRESS", "Adresse à renseigner par l'opérateur")

@@ -3,10 +3,18 @@ from django.core.management.base import CommandError
 from django.test.utils import override_settings
 
 from core.management.base import WetRunCommand
-from demo import accompaniments, accounts, beneficiaries, places, programs, vouchers
+from demo import (
+    accompaniments,
+    accounts,
+    beneficiaries,
+    places,
+    programs,
+    settlement,
+    vouchers,
+)
 
 # Each demo module has `load(*, stdout)`; order follows the dependencies between apps.
-DEMO_MODULES = [accounts, places, programs, beneficiaries, vouchers, accompaniments]
+DEMO_MODULES = [accounts, places, programs, beneficiaries, vouchers, accompaniments, settlement]
 
 
 class Command(WetRunCommand):
