@@ -15,7 +15,7 @@ from beneficiaries.enums import (
 )
 from beneficiaries.exceptions import BeneficiariesError
 from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, Orientation
-from core.services import audit_record
+from core.services import audit_record, transition
 from core.text import normalize_search
 
 
@@ -47,20 +47,16 @@ def orientation_create(
 def orientation_record_outcome(*, actor, orientation: Orientation, came: bool) -> Orientation:
     """The structure says whether the person came. Only once, from the waiting state."""
     status = OrientationStatus.CAME if came else OrientationStatus.NO_SHOW
-    updated = Orientation.objects.filter(pk=orientation.pk, status=OrientationStatus.SENT).update(
-        status=status, outcome_by=actor, outcome_at=timezone.now()
-    )
-    if not updated:
-        raise BeneficiariesError("La venue de cette personne a déjà été indiquée.")
-    audit_record(
+    return transition(
+        obj=orientation,
+        expect={"status": OrientationStatus.SENT},
+        changes={"status": status, "outcome_by": actor, "outcome_at": timezone.now()},
+        refusal=BeneficiariesError("La venue de cette personne a déjà été indiquée."),
         actor=actor,
         action="orientation.outcome",
-        obj=orientation,
         organisation_id=orientation.structure_id,
         data={"status": status},
     )
-    orientation.refresh_from_db()
-    return orientation
 
 
 def orientations_mark_came(*, actor, beneficiary_id: int, structure: Organisation) -> int:

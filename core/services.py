@@ -105,3 +105,24 @@ def failure_record(
     ):
         return until
     return None
+
+
+def transition(
+    *,
+    obj,
+    expect: dict,
+    changes: dict,
+    refusal: Exception,
+    actor,
+    action: str,
+    organisation_id: int | None = None,
+    data: dict | None = None,
+):
+    """Moves one row from the state it expects to a new one by a conditional update (safe
+    under concurrent requests), writes the audit journal, and returns the row as it is now;
+    raises `refusal` when the row is no longer in the expected state."""
+    if not type(obj).objects.filter(pk=obj.pk, **expect).update(**changes):
+        raise refusal
+    audit_record(actor=actor, action=action, obj=obj, organisation_id=organisation_id, data=data)
+    obj.refresh_from_db()
+    return obj

@@ -18,7 +18,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.models import Organisation
 from core import registry
-from core.services import audit_record
+from core.services import audit_record, transition
 from programs.enums import AgreementStatus
 from programs.models import Agreement, FundingCommitment, Program
 from programs.selectors import program_last_acceptance_on, program_today
@@ -150,19 +150,16 @@ def line_review(*, actor, line: PricingLine, accept: bool, reason: str) -> Prici
     if not reason:
         raise SettlementError("Motif : écrivez pourquoi, la structure le lira.", field="reason")
     status = LineStatus.ACCEPTED if accept else LineStatus.REJECTED
-    if not PricingLine.objects.filter(
-        pk=line.pk, status=LineStatus.SUSPICIOUS, transfer__isnull=True
-    ).update(status=status, review_reason=reason[:300], reviewed_by=actor):
-        raise SettlementError("Cette ligne n'attend plus de décision.")
-    audit_record(
+    return transition(
+        obj=line,
+        expect={"status": LineStatus.SUSPICIOUS, "transfer__isnull": True},
+        changes={"status": status, "review_reason": reason[:300], "reviewed_by": actor},
+        refusal=SettlementError("Cette ligne n'attend plus de décision."),
         actor=actor,
         action="settlement.line_reviewed",
-        obj=line,
         organisation_id=line.structure_id,
         data={"status": status},
     )
-    line.refresh_from_db()
-    return line
 
 
 # --- Payment batches -----------------------------------------------------------------------
