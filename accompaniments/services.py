@@ -16,7 +16,7 @@ from core.services import audit_record, idempotent_call, send_after_commit
 from core.sms import sms_enabled
 from core.timezones import local
 from programs.models import Program
-from programs.selectors import agreement_active, program_local, program_today
+from programs.selectors import agreement_active, agreement_exists, program_local, program_today
 from vouchers import ledger
 from vouchers.codes import code_matches, serial_normalize
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
@@ -86,7 +86,23 @@ def _voucher(
             .get(serial=serial)
         )
     except Unit.DoesNotExist:
-        return _answer(O.UNKNOWN, "Aucun chèque ne porte ce numéro.", serial=serial)
+        unit = None
+    if unit is None or not agreement_exists(program=unit.program, structure=structure):
+        # The same answer for a serial that does not exist and for a voucher of a program the
+        # structure has no agreement for; no counter moves (no one can lock others' vouchers).
+        return _answer(
+            O.NOT_HERE,
+            "Ce chèque n'est pas utilisable dans votre structure : vérifiez son numéro, et que "
+            "votre structure a une convention pour son programme.",
+            serial=serial,
+        )
+    if until := ledger.organisation_blocked_until(organisation=structure, now=now):
+        return _answer(
+            O.BLOCKED,
+            "Trop de codes faux saisis par votre structure : réessayez après "
+            f"{local(until, unit.program):%H:%M}. L'opérateur est prévenu.",
+            serial=serial,
+        )
     if unit.blocked_until and unit.blocked_until > now:
         until = local(unit.blocked_until, unit.program)
         return _answer(

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core import registry
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
@@ -7,3 +9,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import receivers  # noqa: F401
+
+        registry.contribute(registry.HOME_LINKS, "accounts")

@@ -26,3 +26,19 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_DEACTIVATED = "accounts.membership_deactivated", "Membre désactivé"
     MEMBERSHIP_REACTIVATED = "accounts.membership_reactivated", "Membre réactivé"
     PASSWORD_RESET = "accounts.password_reset", "Mot de passe réinitialisé"
+    LOCKED_OUT = "accounts.locked_out", "Connexion bloquée après trop d'essais"
+    LOCKOUT_RESET = "accounts.lockout_reset", "Blocage de connexion levé"
+    TWO_FACTOR_ENABLED = "accounts.two_factor_enabled", "Double authentification activée"
+    TWO_FACTOR_DISABLED = "accounts.two_factor_disabled", "Double authentification désactivée"
+    RECOVERY_CODES_REGENERATED = (
+        "accounts.recovery_codes_regenerated",
+        "Nouveaux codes de secours",
+    )
+
+
+class ApiScope(models.TextChoices):
+    """What an API key may do; each API operation requires one."""
+
+    UNITS_CONSUME = "units:consume", "Utiliser des chèques et des heures"
+    SESSIONS_WRITE = "sessions:write", "Créer et modifier des séances"
+    STATS_READ = "stats:read", "Lire les statistiques"

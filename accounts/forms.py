@@ -3,7 +3,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from dsfr.forms import DsfrBaseForm
 
-from accounts.enums import OrganisationKind, Role
+from accounts.enums import ApiScope, OrganisationKind, Role
 from accounts.validators import clean_identifier, validate_rna, validate_siret
 from territories.forms import CommuneField
 
@@ -134,3 +134,17 @@ class ApiKeyForm(DsfrBaseForm):
         max_length=100,
         help_text="Pour la reconnaître, par exemple : logiciel de caisse, tablette de l'accueil.",
     )
+    scopes = forms.MultipleChoiceField(
+        label="Droits de la clé",
+        choices=ApiScope.choices,
+        initial=[ApiScope.UNITS_CONSUME],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=(
+            "Ne donnez que ce dont le logiciel a besoin. Aucune case cochée : "
+            "utiliser des chèques et des heures, le droit des clés faites avant les droits."
+        ),
+    )
+
+    def clean_scopes(self):
+        return self.cleaned_data["scopes"] or [ApiScope.UNITS_CONSUME.value]

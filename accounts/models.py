@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.enums import OrganisationKind, Role
+from accounts.enums import ApiScope, OrganisationKind, Role
 from accounts.validators import validate_rna, validate_siret
 from core.timezones import commune_zone
 
@@ -180,9 +180,16 @@ class Invitation(models.Model):
         )
 
 
+def api_scopes_default() -> list[str]:
+    """The scopes of a key made before scopes existed: using vouchers, all the API did then."""
+    return [ApiScope.UNITS_CONSUME.value]
+
+
 class ApiKey(models.Model):
     """A key a machine (a structure's software, a scanner app) uses to call the API for one
-    organisation. Only its hash is kept; the key is shown once."""
+    organisation. Only its hash is kept; the key is shown once. `scopes` (values of
+    `ApiScope`) say what it may do; `rate_window` and `rate_count` count its requests in the
+    current minute (accounts.services.api_key_use)."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="api_keys"
@@ -195,9 +202,18 @@ class ApiKey(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField("droits", default=api_scopes_default)
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    rate_window = models.DateTimeField(null=True, blank=True)
+    rate_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = "clé d'API"
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"
+
+    @property
+    def scope_labels(self) -> list[str]:
+        labels = dict(ApiScope.choices)
+        return [labels.get(scope, scope) for scope in self.scopes]

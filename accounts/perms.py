@@ -36,3 +36,8 @@ def can_act_as(user: User, organisation: Organisation, kind: str) -> bool:
 def can_manage_organisations(user: User) -> bool:
     """Operators register funders, prescribers and structures and invite their first admin."""
     return is_member_of_kind(user, OrganisationKind.OPERATOR)
+
+
+def can_unlock_logins(user: User) -> bool:
+    """Operators see and lift the lock-outs after too many failed logins."""
+    return is_member_of_kind(user, OrganisationKind.OPERATOR)

@@ -1,3 +1,4 @@
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -25,6 +26,19 @@ def _record_login_failed(sender, credentials, request=None, **kwargs):
     audit_record(
         actor=None,
         action=AuditAction.LOGIN_FAILED,
+        object_type="accounts.user",
+        object_id=user.pk if user else "",
+        data={"known_account": user is not None},
+    )
+
+
+@receiver(user_locked_out)
+def _record_locked_out(sender, request, username=None, ip_address=None, **kwargs):
+    # Neither the typed address nor the IP goes in the journal: only the account, if known.
+    user = User.objects.filter(email=(username or "").lower()).first() if username else None
+    audit_record(
+        actor=None,
+        action=AuditAction.LOCKED_OUT,
         object_type="accounts.user",
         object_id=user.pk if user else "",
         data={"known_account": user is not None},

@@ -1,15 +1,17 @@
 import hashlib
 import hmac
+import math
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.enums import AuditAction, OrganisationKind, Role
+from accounts.enums import ApiScope, AuditAction, OrganisationKind, Role
 from accounts.exceptions import AccountsError, InvitationInvalid, LastAdminError
 from accounts.models import ApiKey, Invitation, Membership, Organisation, User
 from accounts.validators import clean_identifier
@@ -294,8 +296,17 @@ def membership_set_active(*, actor: User, membership: Membership, is_active: boo
     return membership
 
 
-def api_key_create(*, actor, organisation: Organisation, name: str) -> tuple[ApiKey, str]:
-    """Returns the key record and the key itself, which is never stored nor shown again."""
+def api_key_create(
+    *, actor, organisation: Organisation, name: str, scopes=(ApiScope.UNITS_CONSUME,)
+) -> tuple[ApiKey, str]:
+    """Returns the key record and the key itself, which is never stored nor shown again.
+    `scopes`: values of ApiScope, at least one."""
+    chosen = sorted({str(scope) for scope in scopes})
+    if not chosen:
+        raise AccountsError("Choisissez au moins un droit pour la clé.", field="scopes")
+    unknown = [scope for scope in chosen if scope not in ApiScope.values]
+    if unknown:
+        raise AccountsError(f"Droit inconnu : {', '.join(unknown)}.", field="scopes")
     prefix = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     key = f"pn_{prefix}_{secret}"
@@ -305,9 +316,14 @@ def api_key_create(*, actor, organisation: Organisation, name: str) -> tuple[Api
         prefix=prefix,
         key_hash=hashlib.sha256(key.encode()).hexdigest(),
         created_by=actor,
+        scopes=chosen,
     )
     audit_record(
-        actor=actor, action="accounts.api_key_created", obj=record, organisation_id=organisation.pk
+        actor=actor,
+        action="accounts.api_key_created",
+        obj=record,
+        organisation_id=organisation.pk,
+        data={"scopes": chosen},
     )
     return record, key
 
@@ -325,6 +341,30 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     if hmac.compare_digest(record.key_hash, hashlib.sha256(key.encode()).hexdigest()):
         return record
     return None
+
+
+def api_key_use(*, record: ApiKey, per_minute: int, now=None) -> int:
+    """Counts one request of the key in the current minute (a fixed window kept on the key's
+    row, changed by conditional updates only, so concurrent requests are all counted) and
+    marks the key used, at most once a minute. Returns 0 when the request may go on, else
+    the seconds to wait before the next window. `per_minute` <= 0: no limit."""
+    now = now or timezone.now()
+    keys = ApiKey.objects.filter(pk=record.pk)
+    if per_minute > 0:
+        window = now.replace(second=0, microsecond=0)
+        in_window = keys.filter(rate_window=window, rate_count__lt=per_minute)
+        counted = in_window.update(rate_count=F("rate_count") + 1)
+        if not counted:
+            # A new minute: the first request resets the count; one that loses the race to
+            # reset it is counted in the window the other opened.
+            counted = keys.exclude(rate_window=window).update(rate_window=window, rate_count=1)
+            counted = counted or in_window.update(rate_count=F("rate_count") + 1)
+        if not counted:
+            return max(1, math.ceil((window + timedelta(minutes=1) - now).total_seconds()))
+    keys.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - timedelta(minutes=1))
+    ).update(last_used_at=now)
+    return 0
 
 
 def api_key_revoke(*, actor, record: ApiKey) -> None:

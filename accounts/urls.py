@@ -1,22 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
-from accounts.forms import EmailAuthenticationForm, PasswordResetRequestForm
+from accounts import security_views, views
+from accounts.forms import PasswordResetRequestForm
 
 app_name = "accounts"
 
 urlpatterns = [
     path("organisations/<int:pk>/cles-api/", views.api_keys, name="api_keys"),
+    path("connexion/", security_views.LoginView.as_view(), name="login"),
+    path("connexion/code/", security_views.login_code, name="login_code"),
+    path("securite/", security_views.security_page, name="security"),
     path(
-        "connexion/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=EmailAuthenticationForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
+        "securite/double-authentification/",
+        security_views.two_factor_setup,
+        name="two_factor_setup",
     ),
+    path("securite/codes-de-secours/", security_views.recovery_codes, name="recovery_codes"),
+    path("blocages/", security_views.lockouts, name="lockouts"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "mot-de-passe/oubli/",

@@ -261,10 +261,17 @@ def api_keys(request, pk: int):
         messages.success(request, f"La clé « {record.name} » ne fonctionne plus.")
         return redirect("accounts:api_keys", pk=organisation.pk)
     if request.method == "POST" and form.is_valid():
-        _record, new_key = services.api_key_create(
-            actor=request.user, organisation=organisation, name=form.cleaned_data["name"]
-        )
-        form = ApiKeyForm()
+        try:
+            _record, new_key = services.api_key_create(
+                actor=request.user,
+                organisation=organisation,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+            )
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
+            form = ApiKeyForm()
     return render(
         request,
         "accounts/api_keys.html",

@@ -1,13 +1,86 @@
+import math
+
+from django.conf import settings
+from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    HttpError,
+    Throttled,
+    ValidationError,
+)
 
 from accompaniments.api import router as accompaniments_router
-from api.auth import ApiKeyAuth
+from api.auth import ApiKeyAuth, rate_per_minute
+from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem, validation_problem
 from core.exceptions import PassnumError
 
-api = NinjaAPI(
+DESCRIPTION = """API de passnum : utiliser des chèques et des heures depuis un autre logiciel.
+
+Chaque demande porte une clé d'API de l'organisation (`Authorization: Bearer pn_…`), qui a des
+droits (`units:consume`, `sessions:write`, `stats:read`) et une limite de demandes par minute.
+Toute demande refusée avant l'opération reçoit un document « problem details » (RFC 9457,
+`application/problem+json`) avec un message en français : 400 corps illisible (pas du JSON),
+401 clé absente ou inconnue, 403 droit manquant, 422 demande invalide (`errors` nomme chaque
+champ en cause) ou refusée, 429 trop de demandes (en-tête `Retry-After`)."""
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_RESPONSES = {
+    400: "Corps de la requête illisible : un objet JSON est attendu.",
+    401: "Clé d'API absente, inconnue ou désactivée.",
+    403: "La clé n'a pas le droit que demande l'opération.",
+    422: "Demande invalide (en-tête ou corps hors du schéma) ou refusée.",
+    429: "Trop de demandes pour cette clé : réessayer après `Retry-After` secondes.",
+}
+HEADERS = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    429: {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "Secondes à attendre avant la prochaine demande.",
+        }
+    },
+}
+
+
+class PassnumApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The generated document, with the problem details of every operation: 401, 403
+        and 429 where a key is required, 400 and 422 where a body or parameter is read."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        definition = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(definition.pop("$defs", {}))
+        schemas["Problem"] = definition
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                statuses = []
+                if operation.get("requestBody"):
+                    statuses += [400, 422]
+                elif operation.get("parameters"):
+                    statuses.append(422)
+                if operation.get("security"):
+                    statuses += [401, 403, 429]
+                responses = operation.setdefault("responses", {})
+                for status in sorted(statuses):
+                    answer = responses.setdefault(status, {})
+                    if "content" in answer:
+                        answer["description"] = (
+                            f"{answer.get('description', '')} Ou : {PROBLEM_RESPONSES[status]}"
+                        ).strip()
+                    else:
+                        answer["description"] = PROBLEM_RESPONSES[status]
+                    answer.setdefault("content", {})[PROBLEM_CONTENT_TYPE] = {"schema": PROBLEM_REF}
+                    if status in HEADERS:
+                        answer["headers"] = HEADERS[status]
+        return schema
+
+
+api = PassnumApi(
     title="passnum",
     version="1",
-    description="API de passnum : utiliser des chèques et des heures depuis un autre logiciel.",
+    description=DESCRIPTION,
     urls_namespace="api",
     auth=ApiKeyAuth(),
 )
@@ -17,7 +90,59 @@ api.add_router("/units/", accompaniments_router)
 @api.exception_handler(PassnumError)
 def refusal(request, error: PassnumError):
     """Every refusal of a service, as a problem details document with its French message."""
-    body = {"title": "Refusé", "status": 422, "detail": error.message}
-    if error.field:
-        body["field"] = error.field
-    return api.create_response(request, body, status=422)
+    return problem(422, "Refusé", error.message, field=error.field)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, error: ValidationError):
+    """A header or body outside the schema: 422 naming each field at fault."""
+    return validation_problem(error.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, error: AuthenticationError):
+    response = problem(
+        401,
+        "Non authentifié",
+        "Clé d'API absente, inconnue ou désactivée : envoyez l'en-tête "
+        "« Authorization: Bearer pn_… » avec une clé active de votre organisation.",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(AuthorizationError)
+def forbidden(request, error: AuthorizationError):
+    detail = error.message
+    if detail == "Forbidden":  # django-ninja's own message
+        detail = "Cette clé d'API n'a pas le droit de faire cette demande."
+    return problem(403, "Accès refusé", detail)
+
+
+@api.exception_handler(Throttled)
+def throttled(request, error: Throttled):
+    wait = max(1, math.ceil(error.wait or 60))
+    response = problem(
+        429,
+        "Trop de demandes",
+        f"Trop de demandes pour cette clé d'API ({rate_per_minute()} par minute au plus) : "
+        f"réessayez dans {wait} s.",
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request, error: HttpError):
+    """Other refusals of django-ninja: 400 when the body is not JSON, in French."""
+    if error.status_code == 400:
+        detail = "Corps de la requête illisible : un objet JSON est attendu."
+        if settings.DEBUG:
+            detail += f" ({error.message})"
+        return problem(400, "Requête illisible", detail)
+    return problem(error.status_code, "Refusé", error.message)
+
+
+@api.exception_handler(Http404)
+def not_found(request, error: Http404):
+    return problem(404, "Introuvable", "Cette adresse de l'API n'existe pas.")

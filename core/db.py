@@ -22,8 +22,20 @@ def _append_only_sql(vendor: str, table: str) -> list[str]:
             f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}'); END;",
             f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
             f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}'); END;",
+            *_sqlite_no_replace_sql(table),
         ]
     return []
+
+
+def _sqlite_no_replace_sql(table: str) -> list[str]:
+    # INSERT OR REPLACE deletes the old row without firing the DELETE trigger: refuse any
+    # insert whose id already exists (an upsert's INSERT fires it first too). `table` is a
+    # model's db_table, never user input.
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} "  # noqa: S608
+        f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
+        f"BEGIN SELECT RAISE(ABORT, 'append-only table {table}'); END;"
+    ]
 
 
 def _drop_sql(vendor: str, table: str) -> list[str]:
@@ -36,6 +48,7 @@ def _drop_sql(vendor: str, table: str) -> list[str]:
         return [
             f"DROP TRIGGER IF EXISTS {table}_no_update;",
             f"DROP TRIGGER IF EXISTS {table}_no_delete;",
+            f"DROP TRIGGER IF EXISTS {table}_no_replace;",
         ]
     return []
 
@@ -50,6 +63,21 @@ def make_append_only(table: str) -> RunPython:
     def backward(apps, schema_editor):
         for statement in _drop_sql(schema_editor.connection.vendor, table):
             schema_editor.execute(statement)
+
+    return RunPython(forward, backward, elidable=False)
+
+
+def make_replace_proof(table: str) -> RunPython:
+    """A migration operation for databases made before the no-replace trigger (SQLite)."""
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            for statement in _sqlite_no_replace_sql(table):
+                schema_editor.execute(statement)
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_replace;")
 
     return RunPython(forward, backward, elidable=False)
 

@@ -59,11 +59,14 @@ class AuditEntry(AppendOnlyModel):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a request made with a key; a replay gets the same answer."""
+    """The first answer to a request made with a key; a replay gets the same answer.
+    `fingerprint`: SHA-256 of the request the key was first used for (empty when the caller
+    gives none); the same key sent with another request is refused."""
 
     organisation_id = models.BigIntegerField()
     key = models.CharField(max_length=100)
     scope = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     response = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,9 +1,12 @@
 import datetime as dt
+import hashlib
+import json
 
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core.exceptions import PassnumError
 from core.models import AuditEntry, IdempotencyRecord
 from core.sms import send_sms
 
@@ -41,18 +44,33 @@ def idempotent_call(
     keep=None,
     encode=lambda answer: answer,
     decode=lambda stored: stored,
+    fingerprint: str = "",
 ):
     """Runs `compute` once per (organisation, scope, key): a replayed key returns the first
     answer kept, even when the two requests race. The answer is stored (as `encode` makes it
     JSON) in the same transaction as the work; a replay's own work is rolled back and it gets
     `decode` of what was stored. `keep(answer)` says whether an answer is kept for replays
-    (default: all)."""
+    (default: all). `fingerprint` (a hash of the request, see `request_fingerprint`) is kept
+    with the answer: the same key replayed with another request raises PassnumError (field
+    "Idempotency-Key") and nothing of it is kept. An answer kept without a fingerprint
+    matches any request."""
 
     def stored():
         return IdempotencyRecord.objects.filter(
             organisation_id=organisation_id, scope=scope, key=key
         ).first()
 
+    def replayed(record):
+        if fingerprint and record.fingerprint and record.fingerprint != fingerprint:
+            raise PassnumError(
+                "Idempotency-Key déjà utilisée pour une autre demande : "
+                "envoyez une nouvelle clé pour chaque demande.",
+                field="Idempotency-Key",
+            )
+        return decode(record.response)
+
+    if key and (record := stored()):
+        return replayed(record)
     try:
         with transaction.atomic():
             response = compute()
@@ -61,17 +79,24 @@ def idempotent_call(
                     organisation_id=organisation_id,
                     scope=scope,
                     key=key,
+                    fingerprint=fingerprint,
                     response=encode(response),
                 )
             elif key and (record := stored()):
                 transaction.set_rollback(True)
-                return decode(record.response)
+                return replayed(record)
     except IntegrityError:
         record = stored() if key else None
         if record is None:
             raise
-        return decode(record.response)
+        return replayed(record)
     return response
+
+
+def request_fingerprint(data) -> str:
+    """SHA-256 of a request's data in canonical JSON (sorted keys, no spaces)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def send_after_commit(*, text: str, subject: str = "", emails=(), phone: str = "") -> None:

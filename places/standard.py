@@ -9,6 +9,7 @@ from pathlib import Path
 
 import opening_hours
 
+from core.text import spreadsheet_safe, web_url
 from places.enums import LABEL_ALIASES, VOCABULARIES, Fee, Label, NationalProgram, Public
 from places.enums import Service as S
 from places.enums import SpecificSupport as SS
@@ -282,10 +283,25 @@ def parse_row(row: dict, *, version: str) -> tuple[dict, list[FieldError]]:
     for name in FIELDS_V1:
         if name not in values and name not in ("latitude", "longitude", "date_maj"):
             values[name] = _text(row.get(name))
+    # Only web addresses are kept: a javascript: or data: link would run on the place's page.
+    values["site_web"] = [url for url in values["site_web"] if web_url(url)]
+    for name in ("fiche_acces_libre", "prise_rdv"):
+        values[name] = web_url(values[name])
     for standard_name, model_name in MODEL_NAMES.items():
         values[model_name] = values.pop(standard_name)
     values["horaires_valid"] = parse_opening_hours(values["horaires"]) is not None
     return values, errors
+
+
+# Text fields the standard leaves free (no pattern, no vocabulary): the ones a formula could
+# hide in; neutralised on export, the others are constrained by the schema.
+FREE_TEXT_FIELDS = {
+    field["name"]
+    for field in json.loads(SCHEMA_V1_PATH.read_text())["fields"]
+    if field.get("type") == "string"
+    and "pattern" not in field.get("constraints", {})
+    and field["name"] not in ("id", "site_web", "fiche_acces_libre", "prise_rdv", "courriels")
+}
 
 
 def _join(values) -> str:
@@ -318,5 +334,7 @@ def export_row(place, *, program_names: list[str]) -> dict:
             value = ""
         elif isinstance(value, dt.date):
             value = value.isoformat()
+        if name in FREE_TEXT_FIELDS:
+            value = spreadsheet_safe(value, MAX_LENGTHS.get(name))
         row[name] = value
     return row

@@ -106,6 +106,16 @@ def agreement_active(*, program: Program, structure, on: dt.date) -> bool:
     return agreement is not None and on <= agreement_last_day(agreement, program)
 
 
+def agreement_exists(*, program: Program, structure) -> bool:
+    """The structure has (or had, suspended) an agreement for the program, whatever its
+    dates: it may try the program's vouchers at all."""
+    return (
+        Agreement.objects.filter(program=program, structure=structure)
+        .exclude(status=AgreementStatus.TERMINATED)
+        .exists()
+    )
+
+
 def programs_under_agreement(*, structure, on: dt.date | None = None) -> list[Program]:
     """Programs whose units the structure may use on this day (today in each program's zone)."""
     agreements = Agreement.objects.filter(

@@ -24,6 +24,7 @@ from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 
 from core.money import format_euros
+from core.text import spreadsheet_safe
 from core.timezones import commune_zone, local
 from settlement.enums import TransferStatus
 from settlement.exceptions import SettlementError
@@ -48,8 +49,6 @@ CSV_COLUMNS = (
     "montant_centimes",
     "montant_euros",
 )
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _operator() -> dict:
@@ -165,9 +164,7 @@ def sepa_xml(*, batch: PaymentBatch) -> bytes:
 
 
 def _text(value) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    value = "" if value is None else str(value)
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    return spreadsheet_safe(value)
 
 
 def _euros_plain(cents: int) -> str:

@@ -1,15 +1,19 @@
+import contextvars
 import datetime as dt
 
 import pytest
 import time_machine
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Random
+from django.db.models.sql.compiler import SQLCompiler
 
 from accounts import services as account_services
 from accounts.enums import OrganisationKind, Role
+from territories.models import Commune
 from territories.services import communes_load
-
-TEST_PASSWORD = "mot-de-passe-de-test-2026"
+from tests.factories import MemberFactory
 
 pytest_plugins = ["tests.fixtures_programs", "tests.fixtures_vouchers"]
 
@@ -63,6 +67,57 @@ def _flush_past_append_only_tables():
     flush.Command.handle = original
 
 
+_in_compound_query = contextvars.ContextVar("in_compound_query", default=False)
+
+
+def _order_is_undefined(compiler) -> bool:
+    """No ORDER BY would be written (neither order_by() nor Meta.ordering), where one matters."""
+    query = compiler.query
+    if query.model is None:
+        return False  # a constraint checked by full_clean(): one value, no rows to order
+    if query.extra_order_by or query.order_by or not query.default_ordering:
+        # Ordered, or ordering cleared by Django because it is meaningless: exists(), count(),
+        # aggregate(), a subquery that is not sliced, order_by() with no field.
+        return False
+    meta = query.get_meta()
+    if meta is not None and meta.ordering:
+        return False
+    # DISTINCT wants its ORDER BY in the select list (PostgreSQL); the queries of a UNION take
+    # no ORDER BY (SQLite); an unsliced subquery's order means nothing.
+    return not (
+        query.distinct
+        or query.combinator
+        or (query.subquery and not query.is_sliced)
+        or _in_compound_query.get()
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _unordered_queries_in_random_order():
+    """A SELECT with no order gets ORDER BY RANDOM(), as les emplois de l'inclusion does in its
+    tests: a test, or code, relying on the order the database happens to return fails."""
+    order_by_pairs = SQLCompiler._order_by_pairs
+    get_combinator_sql = SQLCompiler.get_combinator_sql
+
+    def shuffled_order_by_pairs(self):
+        yield from order_by_pairs(self)
+        if _order_is_undefined(self):
+            yield OrderBy(Random()), False
+
+    def combinator_sql(self, combinator, all):
+        token = _in_compound_query.set(True)
+        try:
+            return get_combinator_sql(self, combinator, all)
+        finally:
+            _in_compound_query.reset(token)
+
+    SQLCompiler._order_by_pairs = shuffled_order_by_pairs
+    SQLCompiler.get_combinator_sql = combinator_sql
+    yield
+    SQLCompiler._order_by_pairs = order_by_pairs
+    SQLCompiler.get_combinator_sql = get_combinator_sql
+
+
 def pytest_collection_modifyitems(config, items):
     if connection.vendor == "postgresql":
         return
@@ -72,10 +127,44 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+TEST_DEPARTEMENTS = ("974", "47")
+_communes_loaded = {"count": 0}
+
+
+def _communes_ensure() -> None:
+    """Loads the test communes unless they are all there (a cheap count)."""
+    test_communes = Commune.objects.filter(departement_id__in=TEST_DEPARTEMENTS)
+    if _communes_loaded["count"] and test_communes.count() == _communes_loaded["count"]:
+        return
+    communes_load(departements=TEST_DEPARTEMENTS)
+    _communes_loaded["count"] = test_communes.count()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the communes loaded once for the session. A transactional test
+    empties the database when it ends (flush): the communes are loaded again right after."""
+    from django.core.management.commands import flush
+
+    with django_db_blocker.unblock():
+        _communes_ensure()
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        result = original(self, **options)
+        _communes_ensure()
+        return result
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
 @pytest.fixture
 def communes(db):
-    """Régions, départements and the communes of La Réunion (974) and Lot-et-Garonne (47)."""
-    communes_load(departements=["974", "47"])
+    """Régions, départements and the communes of La Réunion (974) and Lot-et-Garonne (47),
+    loaded once for the session (django_db_setup), loaded again only if they are missing."""
+    _communes_ensure()
 
 
 @pytest.fixture
@@ -106,19 +195,8 @@ def make_organisation(db):
 
 @pytest.fixture
 def make_member(db):
-    counter = {"n": 0}
-
     def make(organisation, role=Role.MEMBER, email=None):
-        counter["n"] += 1
-        user = account_services.user_create(
-            email=email or f"personne{counter['n']}@example.org",
-            password=TEST_PASSWORD,
-            first_name="Prénom",
-            last_name=f"Nom{counter['n']}",
-        )
-        account_services.membership_create(
-            actor=None, user=user, organisation=organisation, role=role
-        )
-        return user
+        extra = {"email": email} if email else {}
+        return MemberFactory(organisation=organisation, role=role, **extra)
 
     return make

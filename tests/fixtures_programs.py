@@ -7,9 +7,9 @@ from places.models import Place
 from programs import services
 from programs.enums import UnitKind, ValidityMode
 from territories.models import Departement
+from tests.factories import VALID_BIC, VALID_IBAN
 
-VALID_IBAN = "FR7630004000010001000000102"
-VALID_BIC = "BNPAFRPP"
+__all__ = ["VALID_BIC", "VALID_IBAN"]
 
 
 @pytest.fixture

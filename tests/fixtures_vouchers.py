@@ -7,11 +7,10 @@ import time_machine
 from accounts.enums import OrganisationKind as K
 from beneficiaries.enums import ConsentMethod
 from beneficiaries.services import beneficiary_create
-from places.models import Place
 from programs import services as program_services
-from programs.enums import FunderCategory, UnitKind
+from programs.enums import UnitKind
 from territories.models import Commune
-from tests.fixtures_programs import VALID_BIC, VALID_IBAN
+from tests.factories import AgreementFactory, CommitmentFactory, SessionFactory
 
 
 @pytest.fixture
@@ -25,13 +24,7 @@ def advisor(prescriber, make_member):
 
 
 def _fund(program, funder, funder_user, prescriber, cents=10_000_000, units=1000):
-    program_services.commitment_add(
-        actor=funder_user,
-        program=program,
-        funder=funder,
-        category=FunderCategory.REGION,
-        amount_cents=cents,
-    )
+    CommitmentFactory(program=program, funder=funder, actor=funder_user, amount_cents=cents)
     program_services.quota_set(
         actor=funder_user, program=program, prescriber=prescriber, units=units
     )
@@ -87,34 +80,13 @@ def beneficiary(make_beneficiary):
 
 
 @pytest.fixture
-def make_agreement(funder_user, make_member):
+def make_agreement(funder_user):
     """An active agreement between a program and a structure, through a call and its review."""
 
     def make(program, structure):
-        call = program_services.call_create(
-            actor=funder_user,
-            program=program,
-            title=f"Appel {program.slug}",
-            text="Appel",
-            opens_on=dt.date(2026, 1, 1),
-            closes_on=dt.date(2030, 12, 31),
-            criteria=[{"label": "Ancrage", "max_points": 10}],
+        return AgreementFactory(
+            program=program, structure=structure, accepted_by=funder_user, active=True
         )
-        program_services.call_publish(actor=funder_user, call=call)
-        user = make_member(structure)
-        application = program_services.application_save(
-            actor=user,
-            call=call,
-            structure=structure,
-            rna=structure.rna,
-            places=list(Place.objects.filter(structure=structure)),
-            services=["Aide aux démarches administratives"],
-            weekly_opening_hours=30,
-            iban=VALID_IBAN,
-            bic=VALID_BIC,
-        )
-        program_services.application_submit(actor=user, application=application)
-        return program_services.application_accept(actor=funder_user, application=application)
 
     return make
 
@@ -137,18 +109,14 @@ def make_session(
     capacity=1,
     title="Atelier smartphone",
 ):
-    from accompaniments.services import session_create
-
-    return session_create(
-        actor=kk["mediator"],
+    return SessionFactory(
         structure=kk["structure"],
-        place=Place.objects.filter(structure=kk["structure"]).first(),
         program=kk["program"],
+        mediator=kk["mediator"],
         kind=kind,
         title=title,
         starts_at=when or dt.datetime(2026, 12, day, hour, tzinfo=ZoneInfo("Indian/Reunion")),
         duration_minutes=minutes,
-        mediator=kk["mediator"],
         capacity=capacity,
     )
 

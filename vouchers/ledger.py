@@ -15,10 +15,11 @@ from core.services import failure_record
 from programs.services import budget_move
 from vouchers.enums import UnitEventKind, UnitState
 from vouchers.exceptions import VouchersError
-from vouchers.models import Unit, UnitEvent
+from vouchers.models import CodeGuard, Unit, UnitEvent
 
 MAX_WRONG_CODES = 5
 BLOCK_MINUTES = 15
+MAX_WRONG_CODES_PER_ORGANISATION = 20
 
 
 class LedgerConflict(VouchersError):
@@ -208,8 +209,29 @@ def cancel(*, units: list[Unit], actor, reason: str, new_carnet_number: str) -> 
     return Entry(UnitEventKind.CANCELLED, count, 0, 0, tuple(events))
 
 
+def organisation_blocked_until(*, organisation, now: dt.datetime) -> dt.datetime | None:
+    """Until when an organisation may type no secret code (too many wrong ones), if it is."""
+    until = (
+        CodeGuard.objects.filter(organisation=organisation)
+        .values_list("blocked_until", flat=True)
+        .first()
+    )
+    return until if until and until > now else None
+
+
 def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
-    """A wrong secret code typed for a unit: counted; the fifth blocks it for 15 minutes."""
+    """A wrong secret code typed for a unit by a structure under agreement for its program:
+    counted on the unit (the fifth blocks it for 15 minutes) and on the structure (the
+    twentieth across all units blocks the structure for 15 minutes)."""
+    CodeGuard.objects.get_or_create(organisation=structure)
+    structure_until = failure_record(
+        row=CodeGuard.objects.filter(organisation=structure),
+        attempts_field="failed_attempts",
+        until_field="blocked_until",
+        max_failures=MAX_WRONG_CODES_PER_ORGANISATION,
+        block_minutes=BLOCK_MINUTES,
+        now=now,
+    )
     blocked_until = failure_record(
         row=Unit.objects.filter(pk=unit.pk),
         attempts_field="failed_attempts",
@@ -218,15 +240,19 @@ def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
         block_minutes=BLOCK_MINUTES,
         now=now,
     )
-    if blocked_until:
+    if blocked_until or structure_until:
         UnitEvent.objects.create(
             unit=unit,
             kind=UnitEventKind.BLOCKED,
             actor=actor,
             organisation=structure,
-            reason=f"{MAX_WRONG_CODES} codes faux",
+            reason=(
+                f"{MAX_WRONG_CODES} codes faux"
+                if blocked_until
+                else f"{MAX_WRONG_CODES_PER_ORGANISATION} codes faux de la structure"
+            ),
         )
-        return Attempt(0, blocked_until)
+        return Attempt(0, blocked_until or structure_until)
     UnitEvent.objects.create(
         unit=unit, kind=UnitEventKind.WRONG_CODE, actor=actor, organisation=structure
     )

@@ -171,3 +171,20 @@ class UnitEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.unit} {self.kind}"
+
+
+class CodeGuard(models.Model):
+    """Wrong secret codes typed by one organisation, across every unit: trying many codes on
+    many vouchers blocks the organisation for a while (the per-unit counter is on Unit)."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="code_guard"
+    )
+    failed_attempts = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "garde des codes faux"
+
+    def __str__(self):
+        return f"{self.organisation} : {self.failed_attempts}"

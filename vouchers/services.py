@@ -12,7 +12,7 @@ from beneficiaries.enums import DiagnosticKind
 from beneficiaries.models import Beneficiary
 from core.exceptions import PassnumError
 from core.money import format_euros
-from core.services import audit_record, failure_record, send_after_commit
+from core.services import audit_record, send_after_commit
 from core.sms import sms_enabled
 from programs.exceptions import ProgramsError
 from programs.models import Program
@@ -427,8 +427,10 @@ BALANCE_BLOCK_MINUTES = 15
 
 
 def carnet_open(*, number: str, code: str) -> Carnet:
-    """The beneficiary opens their carnet with its number and code. Five wrong codes block the
-    carnet's balance page for 15 minutes (counted in the database, whatever the server)."""
+    """The beneficiary (or a structure at its counter) opens a carnet with its number and
+    code. Each try is counted before the code is checked, by a conditional update, so that a
+    burst of parallel requests tests no more than five codes; the fifth wrong one blocks the
+    carnet for 15 minutes (counted in the database, whatever the server)."""
     now = timezone.now()
     carnet = (
         Carnet.objects.select_related("program", "beneficiary")
@@ -438,18 +440,22 @@ def carnet_open(*, number: str, code: str) -> Carnet:
     refusal = "Numéro de carnet ou code incorrect. Vérifiez les deux sur la couverture du carnet."
     if carnet is None:
         raise VouchersError(refusal)
-    if carnet.access_blocked_until and carnet.access_blocked_until > now:
+    row = Carnet.objects.filter(pk=carnet.pk)
+    if not (
+        row.filter(access_failed_attempts__lt=BALANCE_MAX_FAILURES)
+        .exclude(access_blocked_until__gt=now)
+        .update(access_failed_attempts=F("access_failed_attempts") + 1)
+    ):
+        row.filter(access_failed_attempts__gte=BALANCE_MAX_FAILURES).update(
+            access_failed_attempts=0,
+            access_blocked_until=now + dt.timedelta(minutes=BALANCE_BLOCK_MINUTES),
+        )
         raise VouchersError("Trop d'essais : attendez 15 minutes avant de réessayer.")
     if code_matches(serial=carnet.number, code=code, stored_hash=carnet.access_code_hash):
-        if carnet.access_failed_attempts:
-            Carnet.objects.filter(pk=carnet.pk).update(access_failed_attempts=0)
+        row.update(access_failed_attempts=0)
         return carnet
-    failure_record(
-        row=Carnet.objects.filter(pk=carnet.pk),
-        attempts_field="access_failed_attempts",
-        until_field="access_blocked_until",
-        max_failures=BALANCE_MAX_FAILURES,
-        block_minutes=BALANCE_BLOCK_MINUTES,
-        now=now,
+    row.filter(access_failed_attempts__gte=BALANCE_MAX_FAILURES).update(
+        access_failed_attempts=0,
+        access_blocked_until=now + dt.timedelta(minutes=BALANCE_BLOCK_MINUTES),
     )
     raise VouchersError(refusal)

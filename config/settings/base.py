@@ -1,9 +1,12 @@
 """Settings shared by every environment. Every value can come from the environment."""
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -29,7 +32,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the admin site for superusers after two-factor.
+    "accounts.admin_config.PassnumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +43,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "widget_tweaks",
     "dsfr",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "core",
     "accounts",
     "territories",
@@ -57,14 +65,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
+    # Last: turns a lock-out flagged during the request into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -103,7 +116,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: a locked-out account or address is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -143,7 +160,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "passnum <ne-pas-repondre@passnum.localhost>")
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# A session ends after 30 minutes without a request (the expiry moves at each request).
+SESSION_COOKIE_AGE = 60 * 30
+SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 DSFR_USE_INTEGRITY_CHECKSUMS = True
@@ -172,9 +191,55 @@ PASSNUM_MAP_TILE_ATTRIBUTION = env(
     "PASSNUM_MAP_TILE_ATTRIBUTION", "© les contributeurs d'OpenStreetMap"
 )
 
+# Login throttling (django-axes): 5 failed logins within 30 minutes lock the account, and
+# separately the address, for 30 minutes; a successful login forgets the failures.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The database handler; a success forgets only that account's failures (accounts.security).
+AXES_HANDLER = "accounts.security.AxesHandler"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.security.axes_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.security_views.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+# Successful logins are in the audit journal already: axes keeps no second log of them.
+AXES_DISABLE_ACCESS_LOG = True
+# Reverse proxies in front of Django, each adding the address it saw to X-Forwarded-For
+# (0: the client's address is REMOTE_ADDR).
+PASSNUM_TRUSTED_PROXY_COUNT = int(env("PASSNUM_TRUSTED_PROXY_COUNT", "0"))
+
+# Two-factor authentication (django-otp): an authenticator app (TOTP) and recovery codes.
+OTP_TOTP_ISSUER = "passnum"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Operator and funder staff must set it up before reaching any other page.
+PASSNUM_REQUIRE_OTP_FOR_STAFF = env_bool("PASSNUM_REQUIRE_OTP_FOR_STAFF", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
 }
+
+# Content-Security-Policy (django-csp): scripts and styles only from the site itself, no
+# inline script anywhere; map tiles from the configured tile server.
+_TILE_ORIGIN = re.match(r"^(https?://[^/{]+)", PASSNUM_MAP_TILE_URL or "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *([_TILE_ORIGIN.group(1)] if _TILE_ORIGIN else [])],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# The API: requests per minute and per key (0: no limit).
+PASSNUM_API_RATE_PER_MINUTE = int(env("PASSNUM_API_RATE_PER_MINUTE", "600"))

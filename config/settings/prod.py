@@ -20,5 +20,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
 
+# Two-factor authentication cannot be turned off for operator and funder staff in production.
+PASSNUM_REQUIRE_OTP_FOR_STAFF = True
+
 # No SMS unless an operator plugs a provider: the console backend would print codes to the logs.
 PASSNUM_SMS_BACKEND = env("PASSNUM_SMS_BACKEND", "")

@@ -23,3 +23,11 @@ STORAGES = {
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 PASSNUM_SMS_BACKEND = "core.sms.MemorySmsBackend"
+
+# Tests log in with client.login() (no request: axes would refuse it) and force_login()
+# (which skips the code step). The tests of these features turn them on with `settings`.
+AXES_ENABLED = False
+PASSNUM_REQUIRE_OTP_FOR_STAFF = False
+# The query budgets of the tests count the view's queries, not the write that moves the
+# session's expiry (tests/accounts/test_login.py turns it on to test the inactivity limit).
+SESSION_SAVE_EVERY_REQUEST = False

@@ -68,3 +68,9 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 })();
+
+// "Imprimer" buttons: no inline script, so that the Content-Security-Policy forbids them all.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-print]") : null;
+  if (button) window.print();
+});

@@ -1,20 +1,15 @@
+"""accompaniments.api: the counter's API, for the structures' own software."""
+
 import pytest
 
 from accounts.services import api_key_create
-from vouchers.services import carnet_issue
+from tests.factories import CarnetFactory
 
 
 @pytest.fixture
-def setup(money_program, structure, make_agreement, beneficiary, advisor, prescriber):
+def setup(money_program, structure, make_agreement, beneficiary):
     make_agreement(money_program, structure)
-    issued = carnet_issue(
-        actor=advisor,
-        prescriber=prescriber,
-        beneficiary=beneficiary,
-        program=money_program,
-        units=5,
-        delivery="paper",
-    )
+    issued = CarnetFactory(program=money_program, beneficiary=beneficiary)
     _record, key = api_key_create(actor=None, organisation=structure, name="scanner")
     return issued, key
 
@@ -79,52 +74,9 @@ def test_the_api_documentation_is_served_from_the_platform(client, db):
     assert "/api/v1/units/consume" in client.get("/api/v1/openapi.json").json()["paths"]
 
 
-def test_an_admin_creates_a_key_on_a_page_sees_it_once_and_revokes_it(client, setup, make_member):
-    issued, _key = setup
-    structure = issued.carnet.program.agreements.get().structure
-    admin = make_member(structure, role="admin")
-    client.force_login(make_member(structure))
-    assert client.get(f"/compte/organisations/{structure.pk}/cles-api/").status_code == 403
-    client.force_login(admin)
-    assert (
-        "Clés d'API (logiciels"
-        in client.get(f"/compte/organisations/{structure.pk}/").content.decode()
-    )
-    page = client.post(
-        f"/compte/organisations/{structure.pk}/cles-api/", {"name": "caisse"}
-    ).content.decode()
-    key = page.split("<code>")[1].split("</code>")[0]
-    serial, code = issued.codes[2]
-    headers = {"Authorization": f"Bearer {key}"}
-    assert (
-        client.post(
-            "/api/v1/units/consume",
-            {"serial": serial, "code": code, "test": True},
-            content_type="application/json",
-            headers=headers,
-        ).status_code
-        == 200
-    )
-    assert key not in client.get(f"/compte/organisations/{structure.pk}/cles-api/").content.decode()
-    from accounts.models import ApiKey
-
-    record = ApiKey.objects.get(name="caisse")
-    client.post(f"/compte/organisations/{structure.pk}/cles-api/", {"revoke": record.pk})
-    assert (
-        client.post(
-            "/api/v1/units/consume",
-            {"serial": serial, "code": code, "test": True},
-            content_type="application/json",
-            headers=headers,
-        ).status_code
-        == 401
-    )
-
-
 def test_a_service_refusal_is_a_problem_document_in_french(client, monkeypatch, kk):
     from accompaniments import api as units_api
     from accompaniments.exceptions import AccompanimentsError
-    from accounts.services import api_key_create
 
     def refuse(**kwargs):
         raise AccompanimentsError("Budget du programme incohérent : contactez l'opérateur.")

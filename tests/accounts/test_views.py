@@ -6,11 +6,11 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.enums import AuditAction, Role
-from accounts.models import Membership
+from accounts.models import ApiKey, Membership
 from core.models import AuditEntry
 from demo.accounts import ACCOUNTS, DEMO_PASSWORD
 from demo.accounts import load as load_demo_accounts
-from tests.conftest import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, CarnetFactory
 
 
 class _Out:
@@ -249,3 +249,45 @@ def test_password_reset_sends_a_link(client, make_organisation, make_member):
     assert user.check_password("nouveau mot de passe 2026")
     assert not user.check_password(TEST_PASSWORD)
     assert AuditEntry.objects.filter(action=AuditAction.PASSWORD_RESET).exists()
+
+
+def test_an_admin_creates_a_key_on_a_page_sees_it_once_and_revokes_it(
+    client, money_program, structure, make_agreement, beneficiary, make_member
+):
+    make_agreement(money_program, structure)
+    issued = CarnetFactory(program=money_program, beneficiary=beneficiary)
+    admin = make_member(structure, role="admin")
+    client.force_login(make_member(structure))
+    assert client.get(f"/compte/organisations/{structure.pk}/cles-api/").status_code == 403
+    client.force_login(admin)
+    assert (
+        "Clés d'API (logiciels"
+        in client.get(f"/compte/organisations/{structure.pk}/").content.decode()
+    )
+    page = client.post(
+        f"/compte/organisations/{structure.pk}/cles-api/", {"name": "caisse"}
+    ).content.decode()
+    key = page.split("<code>")[1].split("</code>")[0]
+    serial, code = issued.codes[2]
+    headers = {"Authorization": f"Bearer {key}"}
+    assert (
+        client.post(
+            "/api/v1/units/consume",
+            {"serial": serial, "code": code, "test": True},
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == 200
+    )
+    assert key not in client.get(f"/compte/organisations/{structure.pk}/cles-api/").content.decode()
+    record = ApiKey.objects.get(name="caisse")
+    client.post(f"/compte/organisations/{structure.pk}/cles-api/", {"revoke": record.pk})
+    assert (
+        client.post(
+            "/api/v1/units/consume",
+            {"serial": serial, "code": code, "test": True},
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+        == 401
+    )

@@ -38,7 +38,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    # bypass_csp: axe-core is injected as an inline script; the pages themselves never need it.
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="fr-FR", bypass_csp=True
+    )
     # No network beyond this machine: block anything that is not the test server.
     context.route(
         "**/*",

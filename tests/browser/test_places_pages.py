@@ -2,7 +2,7 @@ import pytest
 
 from places.models import Place
 from tests.browser.conftest import axe_violations, has_no_horizontal_scroll
-from tests.places.conftest import REUNION_FILE
+from tests.places.helpers import REUNION_FILE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,3 +47,29 @@ def test_around_me_asks_for_the_position_only_on_click(page, live_server, places
     page.wait_for_load_state()
     assert "de votre position" in page.content()
     assert Place.objects.count() == 155
+
+
+def test_the_map_page_runs_under_the_content_security_policy(browser, live_server, reunion_places):
+    """No bypass here: the search page with its map loads with no CSP violation."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://localhost", "http://127.0.0.1"))
+            else route.abort()
+        ),
+    )
+    page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{live_server.url}/lieux/?commune_label=97437&commune=97437&radius=20")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").count() == 1
+    context.close()
+    assert violations == []

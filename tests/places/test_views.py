@@ -1,14 +1,14 @@
+"""places.views: searching the directory, a place's page, reports of errors, importing a file,
+a structure's places and its claims, the operator's decisions."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.enums import OrganisationKind as K
+from places import services
 from places.enums import ReportStatus
-from places.models import Place, PlaceErrorReport, PlaceProgram
-from tests.places.conftest import REUNION_FILE
-
-
-@pytest.fixture
-def operator(make_organisation, make_member):
-    return make_member(make_organisation(kinds=("operator",)))
+from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceProgram
+from tests.places.helpers import REUNION_FILE, broken_file
 
 
 def test_public_search_from_a_typed_commune_lists_results_and_map_data(client, reunion_places):
@@ -98,10 +98,8 @@ def test_import_page_checks_then_imports(client, communes, operator):
 
 
 def test_import_page_lists_rejected_rows_and_offers_the_report(client, communes, operator):
-    from tests.places.test_import import _broken_file
-
     client.force_login(operator)
-    upload = SimpleUploadedFile("lieux.csv", _broken_file(), content_type="text/csv")
+    upload = SimpleUploadedFile("lieux.csv", broken_file(), content_type="text/csv")
     response = client.post("/lieux/import/", {"file": upload, "source": "x"})
     assert "<td>41</td>" in response.content.decode()
     report = client.get("/lieux/import/lignes-rejetees.csv").content.decode()
@@ -116,24 +114,6 @@ def test_import_page_refuses_other_files_keeping_the_source(client, communes, op
     content = response.content.decode()
     assert "Le fichier doit finir par .csv ou .json." in content
     assert 'value="ma-source"' in content
-
-
-def test_operator_links_a_place_to_a_structure_and_a_program(
-    client, reunion_places, operator, make_organisation, make_program
-):
-    program = make_program()
-    structure = make_organisation()
-    place = Place.objects.first()
-    client.force_login(operator)
-    client.post(
-        f"/programmes/lieux/{place.pk}/gerer/",
-        {"structure": structure.pk, "programs": [program.pk]},
-    )
-    place.refresh_from_db()
-    assert place.structure == structure
-    assert list(place.program_links.values_list("program", flat=True)) == [program.pk]
-    client.post(f"/programmes/lieux/{place.pk}/gerer/", {"structure": structure.pk})
-    assert not place.program_links.exists()
 
 
 def test_structure_sees_its_places_and_not_another_structures(
@@ -165,3 +145,122 @@ def test_a_commune_without_a_reference_point_gets_a_clear_message(client, reunio
     response = client.get("/lieux/", {"commune": "97410", "radius": "20"})
     assert response.status_code == 200
     assert "La position de Saint-Benoît n&#x27;est pas connue" in response.content.decode()
+
+
+def test_a_structure_claims_from_the_place_page_and_follows_its_claim(
+    client, free_place, claimant, claimant_user
+):
+    client.force_login(claimant_user)
+    page = client.get(f"/lieux/{free_place.pk}/").content.decode()
+    assert f'href="/lieux/{free_place.pk}/c-est-notre-lieu/"' in page
+    response = client.post(
+        f"/lieux/{free_place.pk}/c-est-notre-lieu/",
+        {"structure": claimant.pk, "message": "Nous y sommes le mardi"},
+    )
+    assert response.url == f"/lieux/structure/{claimant.pk}/"
+    claim = PlaceClaim.objects.get()
+    assert (claim.place, claim.structure, claim.status) == (free_place, claimant, "pending")
+    page = client.get(f"/lieux/structure/{claimant.pk}/").content.decode()
+    assert free_place.nom in page and "demande en attente" in page
+
+
+def test_a_structure_finds_free_places_from_its_places_page(
+    client, free_place, claimant, claimant_user, structure
+):
+    client.force_login(claimant_user)
+    page = client.get(f"/lieux/structure/{claimant.pk}/", {"q": free_place.nom}).content.decode()
+    assert f"/lieux/{free_place.pk}/c-est-notre-lieu/" in page
+    theirs = Place.objects.filter(structure=structure).first()
+    page = client.get(f"/lieux/structure/{claimant.pk}/", {"q": theirs.nom}).content.decode()
+    assert f"/lieux/{theirs.pk}/c-est-notre-lieu/" not in page
+
+
+def test_a_structure_cannot_claim_a_place_that_has_a_structure(
+    client, reunion_places, structure, claimant, claimant_user
+):
+    theirs = Place.objects.filter(structure=structure).first()
+    client.force_login(claimant_user)
+    assert "C&#x27;est notre lieu</a>" not in client.get(f"/lieux/{theirs.pk}/").content.decode()
+    response = client.post(
+        f"/lieux/{theirs.pk}/c-est-notre-lieu/", {"structure": claimant.pk, "message": "à nous"}
+    )
+    assert response.status_code == 200
+    assert "déjà rattaché à une structure" in response.content.decode()
+    assert not PlaceClaim.objects.exists()
+    theirs.refresh_from_db()
+    assert theirs.structure == structure
+
+
+def test_only_structures_claim_and_only_for_their_own_structure(
+    client, free_place, claimant, make_organisation, make_member
+):
+    prescriber_user = make_member(make_organisation(kinds=(K.PRESCRIBER,)))
+    client.force_login(prescriber_user)
+    assert client.get(f"/lieux/{free_place.pk}/c-est-notre-lieu/").status_code == 403
+    outsider = make_member(make_organisation(kinds=(K.STRUCTURE,)))
+    client.force_login(outsider)
+    response = client.post(f"/lieux/{free_place.pk}/c-est-notre-lieu/", {"structure": claimant.pk})
+    assert response.status_code == 200 and not PlaceClaim.objects.exists()
+
+
+def test_only_an_operator_decides(
+    client, free_place, claimant, claimant_user, operator, make_organisation, make_member
+):
+    claim = services.place_claim_create(actor=claimant_user, place=free_place, structure=claimant)
+    funder_user = make_member(make_organisation(kinds=(K.FUNDER,)))
+    for user in (claimant_user, funder_user):
+        client.force_login(user)
+        assert client.get("/lieux/rattachements/").status_code == 403
+        assert (
+            client.post(
+                f"/lieux/rattachements/{claim.pk}/decider/", {"action": "approve"}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                f"/lieux/{free_place.pk}/rattacher/", {"structure": claimant.pk}
+            ).status_code
+            == 403
+        )
+    claim.refresh_from_db()
+    free_place.refresh_from_db()
+    assert (claim.status, free_place.structure) == ("pending", None)
+
+
+def test_the_operator_page_lists_approves_refuses_and_attaches(
+    client, reunion_places, claimant, claimant_user, operator
+):
+    first, second, third = Place.objects.filter(structure__isnull=True).order_by("pk")[:3]
+    claim = services.place_claim_create(actor=claimant_user, place=first, structure=claimant)
+    other_claim = services.place_claim_create(actor=claimant_user, place=second, structure=claimant)
+    client.force_login(operator)
+    home = client.get(f"/compte/organisations/{operator.memberships.get().organisation_id}/")
+    assert "/lieux/rattachements/" in home.content.decode()
+    page = client.get("/lieux/rattachements/").content.decode()
+    assert first.nom in page and second.nom in page and "Association Ti Case" in page
+    client.post(f"/lieux/rattachements/{claim.pk}/decider/", {"action": "approve"})
+    first.refresh_from_db()
+    assert first.structure == claimant
+    response = client.post(
+        f"/lieux/rattachements/{other_claim.pk}/decider/",
+        {"action": "refuse", "reason": ""},
+        follow=True,
+    )
+    assert "Motif du refus" in response.content.decode()
+    other_claim.refresh_from_db()
+    assert other_claim.status == "pending"
+    client.post(
+        f"/lieux/rattachements/{other_claim.pk}/decider/",
+        {"action": "refuse", "reason": "Lieu municipal"},
+    )
+    other_claim.refresh_from_db()
+    assert (other_claim.status, other_claim.refusal_reason) == ("refused", "Lieu municipal")
+    page = client.get("/lieux/rattachements/", {"q": third.nom}).content.decode()
+    assert f'action="/lieux/{third.pk}/rattacher/"' in page
+    response = client.post(
+        f"/lieux/{third.pk}/rattacher/", {"structure": claimant.pk, "q": third.nom}
+    )
+    assert response.status_code == 302 and "q=" in response.url
+    third.refresh_from_db()
+    assert third.structure == claimant

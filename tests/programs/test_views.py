@@ -1,4 +1,52 @@
-from programs.models import Program
+"""programs.views: programs and their rules, calls and applications, managing a place."""
+
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from core.models import AuditEntry
+from places.models import Place
+from programs.enums import AgreementStatus, ApplicationStatus
+from programs.models import Agreement, Application, Program
+from tests.factories import VALID_BIC, VALID_IBAN, ApplicationFactory
+
+FORM = {
+    "name": "Kap test",
+    "slug": "kap-test",
+    "departements": ["974"],
+    "unit_kind": "hours",
+    "starts_on": "2026-01-01",
+    "ends_on": "2026-12-31",
+    "time_zone": "Indian/Reunion",
+    "carnet_sizes_text": "10",
+    "unit_value_euros": "1",
+    "hourly_rate_individual_euros": "30",
+    "hourly_rate_collective_euros": "10",
+    "min_units_per_beneficiary": "1",
+    "yearly_cap_units": "10",
+    "max_group_size": "5",
+    "validity_mode": "fixed_end",
+    "validity_end_on": "2026-12-31",
+    "validity_tolerance_days": "31",
+    "target_beneficiaries_per_year": "1000",
+    "operator_fee_purchase_bp": "0",
+    "operator_fee_per_place_cents": "0",
+    "min_weekly_opening_hours": "24",
+}
+
+
+def _form_data(structure, **overrides):
+    places = Place.objects.filter(structure=structure)
+    return {
+        "siret": "",
+        "rna": structure.rna,
+        "places": [p.pk for p in places],
+        "new_places": "",
+        "services": ["Aide aux démarches administratives"],
+        "weekly_opening_hours": "30",
+        "iban": VALID_IBAN,
+        "bic": VALID_BIC,
+        "presentation": "Nous accueillons le public du lundi au samedi.",
+    } | overrides
 
 
 def test_a_funder_creates_a_program_from_the_form(client, communes, funder, funder_user):
@@ -94,3 +142,248 @@ def test_only_funders_create_programs_and_other_funders_cannot_manage(
     client.force_login(make_member(make_organisation(kinds=("funder",))))
     assert client.get(f"/programmes/{program.slug}/").status_code == 403
     assert client.get(f"/programmes/{program.slug}/quotas/").status_code == 403
+
+
+def test_the_funder_sets_the_eligibility_rules_in_the_program_form(
+    client, communes, funder, funder_user
+):
+    client.force_login(funder_user)
+    response = client.post(
+        "/programmes/nouveau/",
+        FORM
+        | {
+            "lead_funder": funder.pk,
+            "min_age": "18",
+            "residence_required": "on",
+            "eligible_categories": ["senior", "job_seeker"],
+            "entry_diagnostic_required": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    program = Program.objects.get(slug="kap-test")
+    assert (program.min_age, program.residence_required, program.entry_diagnostic_required) == (
+        18,
+        True,
+        True,
+    )
+    assert program.eligible_categories == ["job_seeker", "senior"]
+    page = client.get("/programmes/kap-test/").content.decode()
+    assert "les personnes de 18 ans et plus qui habitent le territoire du programme" in page
+    assert "Personne âgée (plus de 60 ans)" in page
+    assert "le diagnostic d'entrée se fait avant la remise du carnet" in page
+
+
+def test_a_program_without_rules_is_open_to_everyone(client, communes, funder, funder_user):
+    client.force_login(funder_user)
+    client.post("/programmes/nouveau/", FORM | {"lead_funder": funder.pk})
+    program = Program.objects.get(slug="kap-test")
+    assert (program.min_age, program.residence_required, program.eligible_categories) == (
+        None,
+        False,
+        [],
+    )
+    assert not program.entry_diagnostic_required
+
+
+def test_an_hours_program_needs_a_rate_and_sizes_within_the_cap(
+    client, communes, funder, funder_user
+):
+    client.force_login(funder_user)
+    data = FORM | {
+        "name": "Heures",
+        "slug": "heures",
+        "lead_funder": funder.pk,
+        "carnet_sizes_text": "10, 20",
+        "hourly_rate_individual_euros": "0",
+        "hourly_rate_collective_euros": "0",
+    }
+    content = client.post("/programmes/nouveau/", data).content.decode()
+    assert "ne peut pas dépasser le plafond annuel de 10 unités" in content
+    assert 'value="10, 20"' in content  # what was typed is kept
+    content = client.post("/programmes/nouveau/", data | {"carnet_sizes_text": "10"}).content
+    assert "Indiquez ce que rapporte une heure" in content.decode()
+    assert not Program.objects.filter(slug="heures").exists()
+
+
+def test_apply_changes_requested_resubmit_accepted_then_places_accept_the_program(
+    client,
+    django_capture_on_commit_callbacks,
+    open_call,
+    structure,
+    structure_user,
+    funder_user,
+    program,
+):
+    client.force_login(structure_user)
+    response = client.post(f"/programmes/appels/{open_call.pk}/candidater/", _form_data(structure))
+    application = Application.objects.get()
+    assert response.url == f"/programmes/candidatures/{application.pk}/"
+    pdf = SimpleUploadedFile("statuts.pdf", b"%PDF-1.4 statuts", content_type="application/pdf")
+    client.post(response.url, {"kind": "statutes", "file": pdf})
+    assert application.attachments.count() == 1
+    client.post(f"/programmes/candidatures/{application.pk}/action/", {"action": "submit"})
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.SUBMITTED
+
+    client.force_login(funder_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/programmes/candidatures/{application.pk}/action/",
+            {"action": "request_changes", "message": "Ajoutez votre attestation d'assurance."},
+        )
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.CHANGES_REQUESTED
+    assert any("attestation d'assurance" in m.body for m in mail.outbox)
+    assert structure_user.email in {address for m in mail.outbox for address in m.to}
+
+    client.force_login(structure_user)
+    page = client.get(f"/programmes/candidatures/{application.pk}/").content.decode()
+    assert "Ajoutez votre attestation d&#x27;assurance." in page
+    client.post(
+        f"/programmes/candidatures/{application.pk}/modifier/",
+        _form_data(structure, weekly_opening_hours="32"),
+    )
+    client.post(f"/programmes/candidatures/{application.pk}/action/", {"action": "submit"})
+    application.refresh_from_db()
+    assert (application.status, application.weekly_opening_hours) == (
+        ApplicationStatus.SUBMITTED,
+        32,
+    )
+
+    client.force_login(funder_user)
+    client.post(
+        f"/programmes/candidatures/{application.pk}/evaluation/",
+        {"score_0": "8", "score_1": "4", "comment": "Bon ancrage"},
+    )
+    client.post(f"/programmes/candidatures/{application.pk}/action/", {"action": "accept"})
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.ACCEPTED
+    agreement = Agreement.objects.get()
+    assert agreement.status == AgreementStatus.ACTIVE and agreement.places.count() == 2
+
+    client.logout()
+    search = client.get(
+        "/lieux/", {"commune_label": "97437", "radius": "20", "program": program.pk}
+    )
+    content = search.content.decode()
+    assert search.context["count"] == 2
+    place = Place.objects.get(source_id="ultra-num-974-132")
+    assert f"Accepte {program.name}" in client.get(f"/lieux/{place.pk}/").content.decode()
+    assert content.count("Accepte Kap Konèk.t 2026</p>") == 2
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {
+        "application.submit",
+        "application.request_changes",
+        "application.accept",
+        "agreement.created",
+    } <= actions
+
+
+def test_wrong_iban_is_refused_clearly_and_the_form_keeps_what_was_typed(
+    client, open_call, structure, structure_user
+):
+    client.force_login(structure_user)
+    data = _form_data(structure, iban="FR7630004000010001000000103", presentation="Texte gardé")
+    response = client.post(f"/programmes/appels/{open_call.pk}/candidater/", data)
+    content = response.content.decode()
+    assert "IBAN invalide : la clé de contrôle ne correspond pas" in content
+    assert "Texte gardé" in content
+    assert 'value="FR7630004000010001000000103"' in content
+    assert 'value="30"' in content
+    assert not Application.objects.exists()
+
+
+def test_attachments_refuse_wrong_types_and_sizes(client, open_call, structure, structure_user):
+    application = ApplicationFactory(call=open_call, structure=structure, actor=structure_user)
+    client.force_login(structure_user)
+    url = f"/programmes/candidatures/{application.pk}/"
+    fake = SimpleUploadedFile("statuts.pdf", b"MZ\x90\x00 not a pdf")
+    assert (
+        "ne correspond pas à son extension"
+        in client.post(url, {"kind": "statutes", "file": fake}).content.decode()
+    )
+    exe = SimpleUploadedFile("virus.exe", b"MZ")
+    assert "Format refusé" in client.post(url, {"kind": "other", "file": exe}).content.decode()
+    big = SimpleUploadedFile("gros.pdf", b"%PDF" + b"0" * (5 * 1024 * 1024))
+    assert "5 Mo au plus" in client.post(url, {"kind": "rib", "file": big}).content.decode()
+    assert application.attachments.count() == 0
+
+
+def test_other_structures_and_funders_cannot_see_an_application(
+    client, open_call, structure, structure_user, make_organisation, make_member
+):
+    application = ApplicationFactory(call=open_call, structure=structure, actor=structure_user)
+    for kinds in (("structure",), ("funder",)):
+        client.force_login(make_member(make_organisation(kinds=kinds)))
+        assert client.get(f"/programmes/candidatures/{application.pk}/").status_code == 403
+        assert (
+            client.post(
+                f"/programmes/candidatures/{application.pk}/action/", {"action": "accept"}
+            ).status_code
+            == 403
+        )
+
+
+def test_the_application_form_lists_only_the_structures_own_places(
+    client, open_call, structure, structure_user, other_structure
+):
+    client.force_login(structure_user)
+    response = client.get(f"/programmes/appels/{open_call.pk}/candidater/")
+    offered = set(response.context["form"].fields["places"].queryset)
+    assert offered == set(Place.objects.filter(structure=structure)) and len(offered) == 2
+    theirs = Place.objects.get(structure=other_structure)
+    response = client.post(
+        f"/programmes/appels/{open_call.pk}/candidater/",
+        {
+            "rna": structure.rna,
+            "places": [theirs.pk],
+            "services": ["Aide aux démarches administratives"],
+            "weekly_opening_hours": "30",
+            "iban": VALID_IBAN,
+            "bic": VALID_BIC,
+        },
+    )
+    assert response.status_code == 200 and not open_call.applications.exists()
+    assert "places" in response.context["form"].errors
+
+
+def test_no_attachment_once_submitted_and_a_bad_review_keeps_what_was_typed(
+    client, open_call, structure, structure_user, funder_user
+):
+    application = ApplicationFactory(
+        call=open_call, structure=structure, actor=structure_user, submitted=True
+    )
+    client.force_login(structure_user)
+    pdf = SimpleUploadedFile("rib.pdf", b"%PDF-1.4 rib")
+    assert (
+        client.post(
+            f"/programmes/candidatures/{application.pk}/", {"kind": "rib", "file": pdf}
+        ).status_code
+        == 403
+    )
+    client.force_login(funder_user)
+    response = client.post(
+        f"/programmes/candidatures/{application.pk}/evaluation/",
+        {"score_0": "12", "score_1": "3", "comment": "Très bon ancrage"},
+    )
+    content = response.content.decode()
+    assert response.status_code == 200 and "Très bon ancrage" in content and 'value="3"' in content
+
+
+def test_operator_links_a_place_to_a_structure_and_a_program(
+    client, reunion_places, make_organisation, make_member, make_program
+):
+    operator = make_member(make_organisation(kinds=("operator",)))
+    program = make_program()
+    structure = make_organisation()
+    place = Place.objects.first()
+    client.force_login(operator)
+    client.post(
+        f"/programmes/lieux/{place.pk}/gerer/",
+        {"structure": structure.pk, "programs": [program.pk]},
+    )
+    place.refresh_from_db()
+    assert place.structure == structure
+    assert list(place.program_links.values_list("program", flat=True)) == [program.pk]
+    client.post(f"/programmes/lieux/{place.pk}/gerer/", {"structure": structure.pk})
+    assert not place.program_links.exists()

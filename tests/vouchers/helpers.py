@@ -1,8 +1,16 @@
 import base64
+import datetime as dt
 import re
 
 import pypdfium2
 import zxingcpp
+
+from beneficiaries.enums import DEFAULT_SKILLS, ConsentMethod
+from beneficiaries.services import beneficiary_create
+from programs.models import Program
+from territories.models import Commune
+from vouchers.enums import UnitState
+from vouchers.models import Unit
 
 
 def pdf_from_issued_page(content: str) -> bytes:
@@ -30,4 +38,43 @@ def codes_from_issued_page(content: str) -> list[tuple[str, str]]:
 def access_code_from_issued_page(content: str) -> str:
     return re.search(r"Code du carnet : <strong>([0-9A-Z]{4}-[0-9A-Z]{4})</strong>", content).group(
         1
+    )
+
+
+ANSWERS = dict.fromkeys((key for key, _label in DEFAULT_SKILLS), 1)
+
+
+def new_person(
+    prescriber,
+    advisor,
+    *,
+    first_name="Léa",
+    last_name="Hoarau",
+    birth_date=dt.date(1980, 5, 1),
+    commune="97410",
+    **extra,
+):
+    return beneficiary_create(
+        actor=advisor,
+        prescriber=prescriber,
+        first_name=first_name,
+        last_name=last_name,
+        birth_date=birth_date,
+        commune=Commune.objects.get(code=commune),
+        consent_method=ConsentMethod.ORAL,
+        **extra,
+    )
+
+
+def set_rules(program, **rules):
+    Program.objects.filter(pk=program.pk).update(**rules)
+    program.refresh_from_db()
+    return program
+
+
+def use_all_units(carnet, structure_org):
+    Unit.objects.filter(carnet=carnet).update(
+        state=UnitState.CONSUMED,
+        consumed_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        consumed_by=structure_org,
     )

@@ -1,0 +1,53 @@
+import csv
+import io
+import json
+
+from django.core.management import call_command
+
+from core.models import AuditEntry
+from places.models import Place
+from tests.places.helpers import broken_file
+
+
+def test_export_command_writes_the_standard(reunion_places, tmp_path):
+    csv_path, json_path = tmp_path / "lieux.csv", tmp_path / "lieux.json"
+    call_command("export_places", "--output", str(csv_path))
+    call_command("export_places", "--format", "json", "--output", str(json_path))
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    assert len(rows) == 155 and list(rows[0])[:3] == ["id", "pivot", "nom"]
+    assert len(json.loads(json_path.read_text(encoding="utf-8"))) == 155
+
+
+def test_command_is_dry_by_default_and_writes_the_report(communes, tmp_path):
+    path = tmp_path / "lieux.csv"
+    path.write_bytes(broken_file())
+    report_path = tmp_path / "rejets.csv"
+    out = io.StringIO()
+    call_command(
+        "import_places",
+        str(path),
+        "--source",
+        "x",
+        "--report",
+        str(report_path),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert out.getvalue().strip().splitlines()[-1] == (
+        "lus : 155 ; importés : 152 ; mis à jour : 0 ; inchangés : 0 ; rejetés : 3"
+    )
+    assert Place.objects.count() == 0
+    lines = list(csv.reader(report_path.open()))
+    assert lines[0] == ["ligne", "id", "champ", "valeur", "règle"]
+    assert sorted(int(line[0]) for line in lines[1:]) == [6, 41, 101]
+    call_command(
+        "import_places",
+        str(path),
+        "--source",
+        "x",
+        "--wet-run",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert Place.objects.count() == 152
+    assert AuditEntry.objects.filter(action="places.import").count() == 1

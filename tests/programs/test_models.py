@@ -1,0 +1,11 @@
+"""What the database itself refuses in programs."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from programs.models import Program
+
+
+def test_database_refuses_issuing_beyond_budget(program):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Program.objects.filter(pk=program.pk).update(committed_cents=1)
