@@ -429,7 +429,7 @@ BALANCE_BLOCK_MINUTES = 15
 def carnet_open(*, number: str, code: str) -> Carnet:
     """The beneficiary (or a structure at its counter) opens a carnet with its number and
     code. Each try is counted before the code is checked, by a conditional update, so that a
-    burst of parallel requests tests no more than five codes; the fifth wrong one blocks the
+    burst of parallel requests tests no more than five wrong codes; the fifth blocks the
     carnet for 15 minutes (counted in the database, whatever the server)."""
     now = timezone.now()
     carnet = (
@@ -452,7 +452,10 @@ def carnet_open(*, number: str, code: str) -> Carnet:
         )
         raise VouchersError("Trop d'essais : attendez 15 minutes avant de réessayer.")
     if code_matches(serial=carnet.number, code=code, stored_hash=carnet.access_code_hash):
-        row.update(access_failed_attempts=0)
+        # Only this try is taken back: wrong codes typed meanwhile by others stay counted.
+        row.filter(access_failed_attempts__gt=0).update(
+            access_failed_attempts=F("access_failed_attempts") - 1
+        )
         return carnet
     row.filter(access_failed_attempts__gte=BALANCE_MAX_FAILURES).update(
         access_failed_attempts=0,

@@ -98,7 +98,5 @@ def test_a_burst_of_parallel_tries_tests_no_more_than_five_codes(voucher):
         thread.start()
     for thread in threads:
         thread.join()
-    assert outcomes.count("wrong") + outcomes.count("opened") <= 5
-    assert Carnet.objects.get(pk=voucher.carnet.pk).access_blocked_until is not None or (
-        "opened" in outcomes
-    )
+    assert outcomes.count("wrong") <= 5  # no more than five codes were tried
+    assert Carnet.objects.get(pk=voucher.carnet.pk).access_blocked_until is not None
