@@ -28,7 +28,9 @@ def redemption_url(serial: str) -> str:
 
 
 def balance_url(link_token: str) -> str:
-    return f"{settings.PASSNUM_SITE_URL}{reverse('vouchers:balance_link', args=[link_token])}"
+    """The balance page with the carnet's token after `#`: browsers never send a fragment, so
+    the token appears in no server or proxy log; the page's script posts it."""
+    return f"{settings.PASSNUM_SITE_URL}{reverse('vouchers:balance')}#{link_token}"
 
 
 def balance_address() -> str:

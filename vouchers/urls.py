@@ -12,5 +12,4 @@ urlpatterns = [
     path("<int:pk>/opposition/", views.carnet_opposition, name="carnet_opposition"),
     path("solde/", views.balance, name="balance"),
     path("bloques/", views.units_blocked, name="units_blocked"),
-    path("c/<str:token>/", views.balance_link, name="balance_link"),
 ]

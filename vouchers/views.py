@@ -3,7 +3,7 @@ import base64
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -255,6 +255,19 @@ def _balance_page(request, carnet: Carnet):
 
 @never_cache
 def balance(request):
+    if request.method == "POST" and request.POST.get("token"):
+        # The link of the carnet's QR code: its token comes in a POST, never in a URL.
+        carnet = selectors.carnet_by_link(token=request.POST["token"][:100])
+        if carnet is not None:
+            return _balance_page(request, carnet)
+        return render(
+            request,
+            "vouchers/balance_form.html",
+            {
+                "form": BalanceForm(),
+                "link_refused": "Ce lien de carnet n'est pas valable : tapez le numéro et le code.",
+            },
+        )
     form = BalanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -266,14 +279,6 @@ def balance(request):
         else:
             return _balance_page(request, carnet)
     return render(request, "vouchers/balance_form.html", {"form": form})
-
-
-@never_cache
-def balance_link(request, token: str):
-    carnet = selectors.carnet_by_link(token=token)
-    if carnet is None:
-        raise Http404
-    return _balance_page(request, carnet)
 
 
 @login_required

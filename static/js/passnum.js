@@ -74,3 +74,18 @@ document.addEventListener("click", function (event) {
   var button = event.target.closest ? event.target.closest("[data-print]") : null;
   if (button) window.print();
 });
+
+// The carnet's QR code opens the balance page with its token after "#": the browser never
+// sends it in the address (so no log keeps it); it is posted with the form instead.
+(function () {
+  var form = document.querySelector("form[data-carnet-link]");
+  var token = window.location.hash.slice(1);
+  if (!form || !/^[A-Za-z0-9_-]{16,100}$/.test(token)) return;
+  history.replaceState(null, "", window.location.pathname);
+  var input = document.createElement("input");
+  input.type = "hidden";
+  input.name = "token";
+  input.value = token;
+  form.appendChild(input);
+  form.submit();
+})();

@@ -20,6 +20,7 @@ from programs.models import Program
 from territories.models import Commune
 from tests.browser.conftest import axe_violations, has_no_horizontal_scroll
 from tests.browser.test_foundation_pages import _login
+from vouchers.pdf import balance_url
 from vouchers.services import carnet_issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -108,6 +109,10 @@ def test_a_walk_in_joins_a_workshop_of_5_and_reads_the_hours_left(page, live_ser
     assert "1 h 00 décomptées pour Gisèle" in page.content()
     assert axe_violations(page) == [] and has_no_horizontal_scroll(page)
 
+    page.goto(balance_url(card.link_token).replace("http://127.0.0.1:8000", live_server.url))
+    page.wait_for_load_state()
+    assert "Il vous reste 9 h" in page.locator("main").inner_text()  # the QR code's link
+    assert "#" not in page.url
     page.goto(f"{live_server.url}/carnets/solde/")
     page.get_by_label("Numéro du carnet").fill(card.carnet.number)
     page.get_by_label("Code du carnet").fill(card.access_code)

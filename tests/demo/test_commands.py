@@ -53,3 +53,29 @@ def test_the_demo_programs_carry_their_rules(communes, settings):
     assert (kap.min_age, kap.residence_required, kap.entry_diagnostic_required) == (18, True, True)
     pass_47 = Program.objects.get(slug__startswith="pass-numerique-47")
     assert pass_47.entry_diagnostic_required and pass_47.residence_required
+
+
+def test_the_demo_batch_exports_a_valid_sepa_file_and_a_second_run_pays_nothing(communes, tmp_path):
+    """Issue acceptance: on the demo data, settlement_batch then settlement_export give a SEPA
+    file valid against the XSD whose total is the accepted lines'; running again adds nothing."""
+    import xml.etree.ElementTree as ET
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from settlement.exports import sepa_validate
+    from settlement.models import PaymentBatch, PricingLine
+
+    call_command("load_demo", "--wet-run", stdout=io.StringIO())
+    out = io.StringIO()
+    today = timezone.localdate().isoformat()
+    call_command("settlement_batch", "--until", today, "--wet-run", stdout=out)
+    assert "Rien de nouveau" in out.getvalue()  # the demo built the first batch already
+    batch = PaymentBatch.objects.get()
+    call_command("settlement_export", batch.message_id, "--dir", str(tmp_path), stdout=out)
+    content = (tmp_path / "sepa.xml").read_bytes()
+    sepa_validate(content)
+    namespace = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
+    control_sum = ET.fromstring(content).find("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespace)
+    accepted = PricingLine.objects.filter(transfer__batch=batch).aggregate(s=Sum("amount_cents"))
+    assert round(float(control_sum.text) * 100) == accepted["s"] == batch.total_cents == 3000

@@ -22,4 +22,4 @@ def test_an_hours_carnet_is_one_card_whose_paper_says_what_the_place_does(kk, be
     assert issued.carnet.number in text
     texts = qr_texts(pdf)
     assert welcome_url(issued.carnet.number) in texts
-    assert any("/carnets/c/" in t for t in texts) and len(texts) == 2
+    assert any("/carnets/solde/#" in t for t in texts) and len(texts) == 2
