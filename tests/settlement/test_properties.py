@@ -7,15 +7,19 @@ from types import SimpleNamespace
 import pytest
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from accompaniments import services as counter
+from accompaniments.models import Participant
+from programs.exceptions import ProgramsError
 from programs.models import Program
 from settlement import services as settlement
 from settlement.enums import TransferStatus
 from settlement.models import PricingLine, Transfer
+from tests.fixtures_vouchers import make_session
 from tests.settlement.conftest import accept_all
 from vouchers import services as vouchers
 from vouchers.enums import UnitEventKind, UnitState
@@ -86,15 +90,33 @@ def _check_invariants(program: Program) -> None:
         PricingLine.objects.filter(program=program).count()
         == events.filter(kind__in=["consumed", "reversed"], organisation__isnull=False).count()
     )
-    paid = Transfer.objects.filter(status=TransferStatus.PAID).aggregate(s=Sum("amount_cents"))
+    paid = PricingLine.objects.filter(
+        program=program, transfer__status=TransferStatus.PAID
+    ).aggregate(s=Sum("amount_cents"))
     assert program.reimbursed_cents == (paid["s"] or 0)
+    transfers = (
+        Transfer.objects.exclude(status=TransferStatus.REJECTED).aggregate(s=Sum("amount_cents"))[
+            "s"
+        ]
+        or 0
+    )
+    lines = PricingLine.objects.filter(transfer__isnull=False).aggregate(s=Sum("amount_cents"))
+    assert transfers == (lines["s"] or 0)  # every transfer is its lines, to the cent
 
 
 @pytest.mark.django_db
 def test_random_ledger_and_settlement_steps_keep_the_invariants(
-    money_program, structure, make_agreement, advisor, prescriber, make_beneficiary, time_machine
+    money_program,
+    kk,
+    structure,
+    make_agreement,
+    advisor,
+    prescriber,
+    make_beneficiary,
+    time_machine,
 ):
     make_agreement(money_program, structure)
+    hours_program = kk["program"]
     people = [make_beneficiary() for _ in range(3)]
 
     class Ledger(RuleBasedStateMachine):
@@ -104,6 +126,7 @@ def test_random_ledger_and_settlement_steps_keep_the_invariants(
             self.atomic.__enter__()
             self.codes: list[tuple[str, str]] = []
             self.carnets = []
+            self.participants: list[int] = []
             self.day = dt.date(2026, 11, 25)
 
         def teardown(self):
@@ -147,6 +170,51 @@ def test_random_ledger_and_settlement_steps_keep_the_invariants(
             self.codes += issued.codes
             self.carnets.append(issued.carnet)
 
+        @rule(person=st.sampled_from(range(3)))
+        def give_hours(self, person):
+            try:
+                vouchers.carnet_issue(
+                    actor=advisor,
+                    prescriber=prescriber,
+                    beneficiary=people[person],
+                    program=hours_program,
+                    units=10,
+                    delivery="paper",
+                )
+            except (vouchers.VouchersError, ProgramsError):
+                return
+
+        @rule(person=st.sampled_from(range(3)), minutes=st.sampled_from([30, 60, 90]))
+        def attend(self, person, minutes):
+            session = make_session(
+                kk, when=timezone.now() - dt.timedelta(minutes=10), minutes=minutes
+            )
+            participant = counter.participant_book(
+                actor=None, session=session, beneficiary=people[person]
+            )
+            counter.attendance_record(
+                actor=None, structure=structure, participant=participant, status="present"
+            )
+            self.participants.append(participant.pk)
+
+        @rule(data=st.data())
+        def correct(self, data):
+            if not self.participants:
+                return
+            participant = Participant.objects.select_related("session__program").get(
+                pk=data.draw(st.sampled_from(self.participants))
+            )
+            try:
+                counter.attendance_record(
+                    actor=None,
+                    structure=structure,
+                    participant=participant,
+                    status="absent" if participant.consumed_minutes else "present",
+                    reason="correction",
+                )
+            except counter.AccompanimentsError:
+                return
+
         @rule()
         def settle(self):
             accept_all()
@@ -164,12 +232,13 @@ def test_random_ledger_and_settlement_steps_keep_the_invariants(
         @invariant()
         def holds(self):
             _check_invariants(money_program)
+            _check_invariants(hours_program)
 
     run_state_machine_as_test(
         Ledger,
         settings=settings(
-            max_examples=12,
-            stateful_step_count=12,
+            max_examples=20,
+            stateful_step_count=25,
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
