@@ -18,11 +18,17 @@ queries and the time spent in the database per phase.
 
 Ceiling, in the same run, before: the same aggregation in raw SQL over psycopg on the same
 tables in a transaction rolled back (INSERT ... SELECT of one accepted pricing line per
-consumed event, then SUM/COUNT per structure); ratio = ceiling seconds / passnum seconds.
+consumed event, foreign keys checked, then SUM/COUNT per structure), run once to warm the
+caches and once timed; ratio = ceiling seconds / passnum seconds.
 
-Last line: one JSON object with the figures.
+On stderr: the statements that took the most database time in each phase. Last line on
+stdout: one JSON object with the figures.
 
-    python benchmarks/settlement.py [--quick] [--keep] [--profile FILE]
+    python benchmarks/settlement.py [--quick] [--keep] [--profile FILE] [--analyze]
+
+--keep keeps the database (PG_BENCH_DATABASE, default passnum_bench_settlement); --profile
+writes a cProfile of the timed work (use it with --quick); --analyze is an experiment, not
+the benchmark: it runs ANALYZE on the pricing lines after pricing and after the controls.
 """
 
 import argparse
@@ -41,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
-PG_DATABASE = "passnum_bench_settlement"
+PG_DATABASE = os.environ.get("PG_BENCH_DATABASE", "passnum_bench_settlement")
 TARGET_SECONDS = 60
 UNITS_PER_CARNET = 10
 UNIT_CENTS = 1000

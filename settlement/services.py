@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 from schwifty import BIC, IBAN
@@ -200,6 +200,15 @@ def _latest_agreements(structure_ids) -> dict[int, Agreement]:
     return latest
 
 
+def _refresh_statistics() -> None:
+    """Lines are written by the thousand just before a batch reads them: without fresh
+    statistics PostgreSQL plans each per-structure update as a scan of every line
+    (benchmarks/settlement.py: 320 s instead of 15 s for 500,000 lines)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {PricingLine._meta.db_table}")
+
+
 def _end_of_day(day: dt.date) -> dt.datetime:
     zone = ZoneInfo(settings.TIME_ZONE)
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
@@ -219,9 +228,11 @@ def batch_build(*, actor, until: dt.date) -> BatchOutcome:
     A second run over the same period finds nothing new to pay."""
     cutoff = _end_of_day(until)
     lines_price_missing()
+    _refresh_statistics()
     claims_build(until=cutoff)
     to_control = PricingLine.objects.filter(status=LineStatus.PRICED, happened_at__lt=cutoff)
     lines_control(lines=list(to_control.select_related("event__unit", "program")))
+    _refresh_statistics()
     held_back = []
     payable = PricingLine.objects.filter(
         status=LineStatus.ACCEPTED, transfer__isnull=True, happened_at__lt=cutoff
