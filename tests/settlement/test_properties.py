@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from accompaniments import services as counter
 from accompaniments.models import Participant
+from core.exceptions import PassnumError
 from programs.exceptions import ProgramsError
 from programs.models import Program
 from settlement import services as settlement
@@ -212,7 +213,7 @@ def test_random_ledger_and_settlement_steps_keep_the_invariants(
                     status="absent" if participant.consumed_minutes else "present",
                     reason="correction",
                 )
-            except counter.AccompanimentsError:
+            except PassnumError:  # e.g. the hours were expired or moved to a new carnet
                 return
 
         @rule()
@@ -239,6 +240,7 @@ def test_random_ledger_and_settlement_steps_keep_the_invariants(
         settings=settings(
             max_examples=20,
             stateful_step_count=25,
+            derandomize=True,  # the same sequences on every run: CI is reproducible
             deadline=None,
             suppress_health_check=list(HealthCheck),
         ),
