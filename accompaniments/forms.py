@@ -5,6 +5,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from accompaniments.enums import DURATION_PRESETS, SessionKind
+from core.timezones import make_local
 from places.enums import Service
 
 DURATION_CHOICES = [
@@ -113,10 +114,9 @@ class SessionForm(DsfrBaseForm):
     def minutes(self) -> int:
         return self.cleaned_data["duration"] or self.cleaned_data["custom_duration"]
 
-    def starts_at(self, zone) -> dt.datetime:
-        return dt.datetime.combine(
-            self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=zone
-        )
+    def starts_at(self, program) -> dt.datetime:
+        """The date and hour typed, read in the program's time zone."""
+        return make_local(self.cleaned_data["date"], self.cleaned_data["time"], program)
 
 
 class BookForm(DsfrBaseForm):

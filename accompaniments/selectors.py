@@ -7,7 +7,7 @@ from django.utils import timezone
 from accompaniments.enums import SessionKind, SessionStatus
 from accompaniments.models import Session
 from beneficiaries.selectors import orientations_waiting_count
-from core.timezones import local_now
+from core.timezones import local_midnight
 from places.models import Place
 from vouchers.enums import UnitEventKind
 from vouchers.models import UnitEvent
@@ -25,7 +25,7 @@ def workshops_upcoming(*, place) -> QuerySet[Session]:
 
 def sessions_bookable(*, structure, program) -> QuerySet[Session]:
     """The structure's sessions of a program that still take people: today's and later."""
-    start_of_day = local_now(program).replace(hour=0, minute=0, second=0, microsecond=0)
+    start_of_day = local_midnight(program)
     return Session.objects.filter(
         structure=structure,
         program=program,
@@ -37,7 +37,7 @@ def sessions_bookable(*, structure, program) -> QuerySet[Session]:
 def sessions_today_of(*, structure) -> QuerySet[Session]:
     """The structure's sessions of today, in its zone (a voucher can be linked to one)."""
     zone = structure_time_zone(structure=structure)
-    start_of_day = local_now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    start_of_day = local_midnight(zone)
     return (
         Session.objects.filter(
             structure=structure,
@@ -74,8 +74,7 @@ def structure_time_zone(*, structure) -> str:
 
 
 def structure_dashboard(*, structure, now: dt.datetime | None = None) -> Dashboard:
-    now = local_now(structure_time_zone(structure=structure), now)
-    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    start_of_day = local_midnight(structure_time_zone(structure=structure), now)
     month_start = start_of_day.replace(day=1)
     consumed = UnitEvent.objects.filter(
         organisation=structure, kind=UnitEventKind.CONSUMED, at__gte=month_start

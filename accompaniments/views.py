@@ -1,5 +1,4 @@
 import re
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -216,7 +215,7 @@ def session_create(request, organisation_pk: int):
                 program=program,
                 kind=data["kind"],
                 title=data["title"],
-                starts_at=form.starts_at(ZoneInfo(program.time_zone)),
+                starts_at=form.starts_at(program),
                 duration_minutes=form.minutes(),
                 mediator=data["mediator"],
                 capacity=data["capacity"] or 1,

@@ -5,11 +5,6 @@ from settlement.enums import LineStatus
 from settlement.models import PricingLine
 
 
-def findings_of(*, line: PricingLine) -> QuerySet[ControlFinding]:
-    """What the controls said of a line: refusals first, then by rule."""
-    return ControlFinding.objects.filter(line=line).order_by("verdict", "rule")
-
-
 def lines_to_review() -> QuerySet[PricingLine]:
     """The lines the controls held (or a structure contested) for the operator's decision,
     oldest first, with what a page shows: structure, program, unit and findings (a constant

@@ -62,6 +62,11 @@ def local_today(source, now: dt.datetime | None = None) -> dt.date:
     return local_now(source, now).date()
 
 
+def local_midnight(source, now: dt.datetime | None = None) -> dt.datetime:
+    """The start of today in the zone of `source`."""
+    return local_now(source, now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def make_local(day: dt.date, time: dt.time, source) -> dt.datetime:
     """A date and an hour typed by a person, read in the zone of `source`."""
     return dt.datetime.combine(day, time, tzinfo=ZoneInfo(zone_name(source)))

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from settlement.enums import BatchStatus, LineStatus, TransferStatus
+from settlement.enums import LineStatus, TransferStatus
 from settlement.models import Claim, FunderDocument, PaymentBatch, PricingLine, Transfer
 
 
@@ -75,7 +75,3 @@ def next_transfer_on(*, today: dt.date | None = None) -> dt.date:
 
 def documents_of(*, funder) -> QuerySet[FunderDocument]:
     return FunderDocument.objects.filter(funder=funder).select_related("program", "batch")
-
-
-def batch_is_open(batch: PaymentBatch) -> bool:
-    return batch.status != BatchStatus.PAID

@@ -19,6 +19,7 @@ from schwifty.exceptions import SchwiftyException
 from accounts.models import Organisation
 from core import registry
 from core.services import audit_record, transition
+from core.timezones import local
 from programs.enums import AgreementStatus
 from programs.models import Agreement, FundingCommitment, Program
 from programs.selectors import program_last_acceptance_on, program_today
@@ -73,7 +74,7 @@ def lines_price_missing(*, batch_size: int = 5000) -> int:
 
 
 def _month_of(line: PricingLine, zone: str) -> dt.date:
-    return line.happened_at.astimezone(ZoneInfo(zone)).date().replace(day=1)
+    return local(line.happened_at, zone).date().replace(day=1)
 
 
 def claims_build(*, until: dt.datetime) -> int:
