@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api.api import api
+from core.views import health
 
 urlpatterns = [
     path("", include("public.urls")),
+    path("sante/", health, name="health"),
     path("compte/", include("accounts.urls")),
     path("territoires/", include("territories.urls")),
     path("lieux/", include("places.urls")),

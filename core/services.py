@@ -2,13 +2,12 @@ import datetime as dt
 import hashlib
 import json
 
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from core.exceptions import PassnumError
 from core.models import AuditEntry, IdempotencyRecord
-from core.sms import send_sms
+from core.tasks import email_send, enqueue_with_transaction, sms_send
 
 
 def audit_record(
@@ -100,14 +99,14 @@ def request_fingerprint(data) -> str:
 
 
 def send_after_commit(*, text: str, subject: str = "", emails=(), phone: str = "") -> None:
-    """Sends a message once the current transaction has committed, so that nothing leaves
-    for work that is rolled back: an SMS to `phone`, or one e-mail to each address (no one
-    sees the others' addresses)."""
+    """Sends a message for work that commits, never for work rolled back: an SMS to `phone`,
+    and one e-mail to each address (no one sees the others' addresses). Each is a task
+    (core.tasks), tried again if the provider fails."""
     if phone:
-        transaction.on_commit(lambda: send_sms(to=phone, text=text))
-    messages = [(subject, text, None, [email]) for email in emails if email]
-    if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        enqueue_with_transaction(sms_send, to=phone, text=text)
+    for email in emails:
+        if email:
+            enqueue_with_transaction(email_send, to=email, subject=subject, text=text)
 
 
 def failure_record(

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "accounts",
     "territories",
@@ -146,7 +148,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -243,3 +245,34 @@ CONTENT_SECURITY_POLICY = {
 
 # The API: requests per minute and per key (0: no limit).
 PASSNUM_API_RATE_PER_MINUTE = int(env("PASSNUM_API_RATE_PER_MINUTE", "600"))
+
+# Background work (django-tasks): messages and scheduled commands. Development and tests run
+# each task at once, inside the process; production keeps them in the database for the worker
+# (`python manage.py tasks_worker`, config/settings/prod.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A failed task is tried again this many times in all, waiting 1, 2, 4… minutes in between.
+PASSNUM_TASK_ATTEMPTS = int(env("PASSNUM_TASK_ATTEMPTS", "5"))
+# Task results (which hold the addresses a message went to) are deleted after this many days.
+PASSNUM_TASK_RESULTS_DAYS = int(env("PASSNUM_TASK_RESULTS_DAYS", "30"))
+# Commands run by the worker when due, in local time ("every": hour, day or month; "day",
+# "hour", "minute"); "{previous_month_end}" in an option is the last day of the month before.
+PASSNUM_SCHEDULE = [
+    {"command": "vouchers_daily", "every": "day", "hour": 2, "options": {"wet_run": True}},
+    {"command": "accompaniments_daily", "every": "hour", "minute": 5, "options": {"wet_run": True}},
+    {
+        "command": "settlement_batch",
+        "every": "month",
+        "day": 5,
+        "hour": 6,
+        "options": {"until": "{previous_month_end}", "wet_run": True},
+    },
+    {
+        "command": "prune_db_task_results",
+        "every": "day",
+        "hour": 3,
+        "options": {
+            "min_age_days": PASSNUM_TASK_RESULTS_DAYS,
+            "failed_min_age_days": PASSNUM_TASK_RESULTS_DAYS,
+        },
+    },
+]
