@@ -89,6 +89,7 @@ MATRIX: dict[str, Entry] = {
     "accounts:two_factor_setup": entry(default=200),
     "accounts:recovery_codes": entry(default=REDIRECT),
     "accounts:lockouts": entry(owner=K.OPERATOR, operator=200, other=200),
+    "accounts:audit_journal": entry(owner=K.OPERATOR, operator=200, other=200),
     "accounts:logout": entry(method="post", default=REDIRECT, anonymous=REDIRECT),
     "accounts:password_reset": entry(default=200, anonymous=200),
     "accounts:password_reset_done": entry(default=200, anonymous=200),
@@ -199,6 +200,12 @@ MATRIX: dict[str, Entry] = {
     ),
     "beneficiaries:beneficiary_detail": entry(
         _pk("beneficiary"), owner=K.PRESCRIBER, default=200, funder=403, operator=403, other=403
+    ),
+    "beneficiaries:beneficiary_update": entry(
+        _pk("beneficiary"), owner=K.PRESCRIBER, prescriber=200
+    ),
+    "beneficiaries:beneficiary_data_export": entry(
+        _pk("beneficiary"), owner=K.PRESCRIBER, prescriber=200
     ),
     "beneficiaries:diagnostic_create": entry(
         lambda w: {"pk": w.beneficiary.pk, "program_pk": w.program.pk},
