@@ -1,11 +1,11 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
 from accompaniments.enums import SessionKind, SessionStatus
-from accompaniments.models import Session
+from accompaniments.models import Participant, SatisfactionSurvey, Session
 from beneficiaries.selectors import orientations_waiting_count
 from core.timezones import local_midnight
 from places.models import Place
@@ -105,3 +105,54 @@ def sessions_needing_reminder(*, now: dt.datetime | None = None) -> QuerySet[Ses
         starts_at__gt=now,
         starts_at__lte=now + dt.timedelta(hours=48),
     )
+
+
+def beneficiary_activity(*, beneficiary_ids) -> list[tuple[int, int, dt.datetime]]:
+    """(person, program, start of their last session booked) of these people."""
+    rows = (
+        Participant.objects.filter(beneficiary_id__in=beneficiary_ids)
+        .values("beneficiary_id", "session__program_id")
+        .annotate(at=Max("session__starts_at"))
+        .order_by()
+    )
+    return [(row["beneficiary_id"], row["session__program_id"], row["at"]) for row in rows]
+
+
+def beneficiary_participations(*, beneficiary, structures=None) -> QuerySet[Participant]:
+    """A person's sessions, newest first; only those of `structures` when given."""
+    participations = Participant.objects.filter(beneficiary=beneficiary).select_related(
+        "session__structure", "session__place", "session__program"
+    )
+    if structures is not None:
+        participations = participations.filter(session__structure__in=structures)
+    return participations.order_by("-session__starts_at", "-pk")
+
+
+def beneficiary_export_items(*, beneficiary) -> dict:
+    """A person's sessions and end-of-path answers (right of access)."""
+    return {
+        "séances": [
+            {
+                "date": participant.session.starts_at.isoformat(),
+                "titre": participant.session.title,
+                "structure": participant.session.structure.name,
+                "lieu": participant.session.place.nom,
+                "programme": participant.session.program.name,
+                "présence": participant.get_status_display(),
+                "minutes utilisées": participant.consumed_minutes,
+            }
+            for participant in beneficiary_participations(beneficiary=beneficiary)
+        ],
+        "avis de fin de parcours": [
+            {
+                "date": survey.created_at.isoformat(),
+                "programme": survey.program.name,
+                "m'a aidé (1 à 4)": survey.helped,
+                "plus à l'aise (1 à 4)": survey.confident,
+                "je le conseillerais": survey.recommend,
+            }
+            for survey in SatisfactionSurvey.objects.filter(beneficiary=beneficiary)
+            .select_related("program")
+            .order_by("pk")
+        ],
+    }

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -28,6 +29,7 @@ from accounts.shortcuts import organisation_acting_as
 from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_view_beneficiary
 from beneficiaries.selectors import beneficiaries_of
+from beneficiaries.services import beneficiary_record_read
 from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
 from places.models import Place
@@ -368,6 +370,9 @@ def survey(request, beneficiary_pk: int, program_pk: int):
     program = get_object_or_404(
         Program.objects.filter(carnets__beneficiary=beneficiary).distinct(), pk=program_pk
     )
+    beneficiary_record_read(
+        actor=request.user, beneficiary=beneficiary, page=request.resolver_match.view_name
+    )
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.survey_record(beneficiary=beneficiary, program=program, **form.cleaned_data)
@@ -377,4 +382,20 @@ def survey(request, beneficiary_pk: int, program_pk: int):
         request,
         "accompaniments/survey_form.html",
         {"form": form, "beneficiary": beneficiary, "program": program},
+    )
+
+
+def beneficiary_section(request, *, beneficiary, can_manage: bool) -> str:
+    """A person's sessions on their page: all of them for the prescriber, only those of their
+    own structures for a structure's members."""
+    structures = None if can_manage else organisations_of(user=request.user)
+    return render_to_string(
+        "accompaniments/includes/beneficiary_sessions.html",
+        {
+            "can_manage": can_manage,
+            "participations": selectors.beneficiary_participations(
+                beneficiary=beneficiary, structures=structures
+            ),
+        },
+        request=request,
     )

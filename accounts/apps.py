@@ -9,5 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import receivers  # noqa: F401
+        from accounts.enums import AuditAction
 
         registry.contribute(registry.HOME_LINKS, "accounts")
+        registry.contribute(registry.AUDIT_ACTIONS, AuditAction)

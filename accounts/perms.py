@@ -38,6 +38,11 @@ def can_manage_organisations(user: User) -> bool:
     return is_member_of_kind(user, OrganisationKind.OPERATOR)
 
 
+def can_read_audit_journal(user: User) -> bool:
+    """Operators read the journal of who did what (reads of people's records included)."""
+    return is_member_of_kind(user, OrganisationKind.OPERATOR)
+
+
 def can_unlock_logins(user: User) -> bool:
     """Operators see and lift the lock-outs after too many failed logins."""
     return is_member_of_kind(user, OrganisationKind.OPERATOR)

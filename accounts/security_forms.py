@@ -27,3 +27,44 @@ class TwoFactorSetupForm(DsfrBaseForm):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
     )
+
+
+class AuditFilterForm(DsfrBaseForm):
+    """The filters of the operator's page of the audit journal; all optional."""
+
+    actor = forms.EmailField(
+        label="Auteur (adresse e-mail)", required=False, help_text="Exemple : nom@exemple.fr"
+    )
+    organisation = forms.ModelChoiceField(
+        label="Organisation", queryset=None, required=False, empty_label="toutes"
+    )
+    person = forms.IntegerField(
+        label="Numéro de la personne",
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="Le numéro dans l'adresse de sa fiche (…/personnes/123/).",
+    )
+    action = forms.ChoiceField(label="Action", required=False)
+    since = forms.DateField(
+        label="Du",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    until = forms.DateField(
+        label="Au (inclus)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, organisations, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["action"].choices = [("", "toutes"), *actions]
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "La date de fin doit venir après la date de début.")
+        return data

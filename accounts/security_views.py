@@ -2,6 +2,7 @@
 set-up of an authenticator app, the recovery codes, the account's security page and the
 operator's page of lock-outs."""
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -12,6 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +30,12 @@ from accounts import perms, security, selectors
 from accounts.enums import OrganisationKind
 from accounts.exceptions import AccountsError
 from accounts.forms import EmailAuthenticationForm
-from accounts.models import User
-from accounts.security_forms import LoginCodeForm, TwoFactorSetupForm
+from accounts.models import Organisation, User
+from accounts.security_forms import AuditFilterForm, LoginCodeForm, TwoFactorSetupForm
 from core.forms import add_errors
-from core.timezones import DEFAULT_ZONE
+from core.models import AuditEntry
+from core.selectors import audit_action_label, audit_actions, audit_search
+from core.timezones import DEFAULT_ZONE, make_local
 
 PENDING_LOGIN_KEY = "passnum_login_pending"
 PENDING_LOGIN_SECONDS = 5 * 60
@@ -297,5 +301,67 @@ def lockouts(request):
             "zone": zone or DEFAULT_ZONE,
             "limit": settings.AXES_FAILURE_LIMIT,
             "minutes": security.lockout_minutes(),
+        },
+    )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+def audit_journal(request):
+    """Operators read the audit journal: who did what, for which organisation, on which
+    object, when; filtered by author, organisation, person, action and dates; paginated."""
+    if not perms.can_read_audit_journal(request.user):
+        raise PermissionDenied
+    form = AuditFilterForm(
+        request.GET or None,
+        organisations=Organisation.objects.order_by("name"),
+        actions=audit_actions(),
+    )
+    entries = AuditEntry.objects.none()
+    filters = {}
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        organisation = data.get("organisation")
+        person = data.get("person")
+        since, until = data.get("since"), data.get("until")
+        filters = {
+            "actor_email": data.get("actor", ""),
+            "organisation_id": organisation.pk if organisation else None,
+            "object_type": "beneficiaries.beneficiary" if person else "",
+            "object_id": str(person) if person else "",
+            "action": data.get("action", ""),
+            "since": make_local(since, dt.time(0), DEFAULT_ZONE) if since else None,
+            "until": make_local(until + dt.timedelta(days=1), dt.time(0), DEFAULT_ZONE)
+            if until
+            else None,
+        }
+        entries = audit_search(**filters)
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    names = dict(
+        Organisation.objects.filter(
+            pk__in={entry.organisation_id for entry in page if entry.organisation_id}
+        ).values_list("pk", "name")
+    )
+    rows = [
+        {
+            "entry": entry,
+            "label": audit_action_label(entry.action),
+            "organisation": names.get(entry.organisation_id, ""),
+        }
+        for entry in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_journal.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "zone": DEFAULT_ZONE,
         },
     )

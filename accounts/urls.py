@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("securite/codes-de-secours/", security_views.recovery_codes, name="recovery_codes"),
     path("blocages/", security_views.lockouts, name="lockouts"),
+    path("journal/", security_views.audit_journal, name="audit_journal"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "mot-de-passe/oubli/",

@@ -8,4 +8,7 @@ class BeneficiariesConfig(AppConfig):
     verbose_name = "Bénéficiaires et orientations"
 
     def ready(self):
+        from beneficiaries.enums import AuditAction
+
         registry.contribute(registry.HOME_LINKS, "beneficiaries")
+        registry.contribute(registry.AUDIT_ACTIONS, AuditAction)

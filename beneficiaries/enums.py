@@ -45,3 +45,29 @@ DEFAULT_SKILLS = [
 ]
 
 CONSENT_TEXT_VERSION = "2026-11"
+
+
+class AuditAction(models.TextChoices):
+    RECORD_READ = "beneficiary.read", "Fiche d'une personne lue"
+    RECORD_UPDATED = "beneficiary.updated", "Fiche d'une personne corrigée"
+    RECORD_EXPORTED = "beneficiary.exported", "Données d'une personne exportées (droit d'accès)"
+    ANONYMISED = "beneficiary.anonymised", "Personne rendue anonyme (fin de conservation)"
+
+
+# Program.retention_months for a person who never took part in a program.
+RETENTION_MONTHS_DEFAULT = 36
+
+# (first age above the band, label): the age at registration kept after anonymisation.
+AGE_BANDS = (
+    (18, "moins de 18"),
+    (25, "18-24"),
+    (35, "25-34"),
+    (45, "35-44"),
+    (55, "45-54"),
+    (65, "55-64"),
+    (75, "65-74"),
+    (None, "75 et plus"),
+)
+ANONYMOUS_FIRST_NAME = "Personne"
+ANONYMOUS_LAST_NAME = "anonymisée"
+ERASED_TEXT = "(effacé)"

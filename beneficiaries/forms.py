@@ -98,6 +98,15 @@ class BeneficiaryForm(DsfrBaseForm):
         return phone
 
 
+class BeneficiaryUpdateForm(BeneficiaryForm):
+    """The prescriber corrects what was registered; the consent given stays as it was."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["consent_method"]
+        del self.fields["confirm_new"]
+
+
 class DiagnosticForm(DsfrBaseForm):
     chosen_units = forms.IntegerField(
         label="Nombre d'unités du carnet", min_value=1, max_value=100, required=False

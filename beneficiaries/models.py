@@ -79,7 +79,11 @@ class Beneficiary(models.Model):
     first_name = models.CharField("prénom", max_length=100)
     last_name = models.CharField("nom", max_length=100)
     search_name = models.CharField(max_length=210, db_index=True)
-    birth_date = models.DateField("date de naissance")
+    birth_date = models.DateField("date de naissance", null=True)
+    age_band = models.CharField(
+        "tranche d'âge", max_length=12, blank=True, help_text="Gardée après l'anonymisation."
+    )
+    anonymised_at = models.DateTimeField("rendue anonyme le", null=True, blank=True)
     identity_key = models.CharField(max_length=64, db_index=True)
     commune = models.ForeignKey(
         "territories.Commune", on_delete=models.PROTECT, related_name="+", verbose_name="commune"
@@ -101,6 +105,10 @@ class Beneficiary(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(consent_text_version=""), name="beneficiary_has_consent"
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=False) | Q(anonymised_at__isnull=False),
+                name="beneficiary_birth_date_until_anonymised",
             ),
         ]
 

@@ -28,6 +28,23 @@ def can_view_beneficiary(user, beneficiary) -> bool:
     return user.memberships.filter(is_active=True, organisation__in=structures).exists()
 
 
+def organisation_reading(user, beneficiary):
+    """The organisation for which the user reads the record: the prescriber, else the first
+    of the user's structures that served the person."""
+    from beneficiaries.models import BeneficiaryStructure
+
+    if is_member(user, beneficiary.prescriber):
+        return beneficiary.prescriber
+    served = BeneficiaryStructure.objects.filter(beneficiary=beneficiary).values("structure")
+    membership = (
+        user.memberships.filter(is_active=True, organisation__in=served)
+        .select_related("organisation")
+        .order_by("organisation_id")
+        .first()
+    )
+    return membership.organisation if membership else None
+
+
 def can_manage_beneficiary(user, beneficiary) -> bool:
     """Diagnostics and carnets: the prescriber's members only."""
     return can_act_as(user, beneficiary.prescriber, OrganisationKind.PRESCRIBER)

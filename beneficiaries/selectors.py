@@ -5,7 +5,9 @@ from django.db.models import Q, QuerySet
 from accounts.models import Organisation
 from beneficiaries.enums import OrientationStatus
 from beneficiaries.models import Beneficiary, BeneficiaryStructure, Orientation
-from core.registry import BENEFICIARY_TIMELINE, contributions
+from core.models import AuditEntry
+from core.registry import BENEFICIARY_EXPORT, BENEFICIARY_TIMELINE, contributions
+from core.selectors import audit_action_label
 from core.text import normalize_search
 
 
@@ -79,3 +81,78 @@ def beneficiary_timeline(*, beneficiary: Beneficiary) -> list[TimelineItem]:
             )
         )
     return sorted(items, key=lambda item: item.at, reverse=True)
+
+
+def beneficiary_export(*, beneficiary: Beneficiary) -> dict:
+    """Everything the platform holds about a person (right of access): the record, consent,
+    diagnostics, orientations, what the other apps hold (BENEFICIARY_EXPORT), and which
+    organisations read or changed the record, when."""
+    data = {
+        "personne": {
+            "numéro": beneficiary.pk,
+            "prénom": beneficiary.first_name,
+            "nom": beneficiary.last_name,
+            "date de naissance": beneficiary.birth_date.isoformat()
+            if beneficiary.birth_date
+            else None,
+            "tranche d'âge": beneficiary.age_band or None,
+            "commune": beneficiary.commune.label,
+            "téléphone": beneficiary.phone,
+            "adresse e-mail": beneficiary.email,
+            "situation": beneficiary.categories,
+            "prescripteur": beneficiary.prescriber.name,
+            "inscrite le": beneficiary.created_at.isoformat(),
+            "rendue anonyme le": beneficiary.anonymised_at.isoformat()
+            if beneficiary.anonymised_at
+            else None,
+        },
+        "accord": {
+            "notice": beneficiary.consent_text_version,
+            "donné le": beneficiary.consent_given_at.isoformat(),
+            "comment": beneficiary.get_consent_method_display(),
+        },
+        "diagnostics": [
+            {
+                "date": diagnostic.created_at.isoformat(),
+                "programme": diagnostic.program.name,
+                "type": diagnostic.get_kind_display(),
+                "réponses": diagnostic.answers,
+                "score": f"{diagnostic.score}/{diagnostic.max_score}",
+                "niveau": diagnostic.get_level_display(),
+                "unités choisies": diagnostic.chosen_units,
+                "raison du changement": diagnostic.override_reason,
+            }
+            for diagnostic in beneficiary.diagnostics.select_related("program").order_by("pk")
+        ],
+        "orientations": [
+            {
+                "date": orientation.created_at.isoformat(),
+                "prescripteur": orientation.prescriber.name,
+                "lieu": orientation.place.nom,
+                "besoin": orientation.need,
+                "venue": orientation.get_status_display(),
+            }
+            for orientation in beneficiary.orientations.select_related(
+                "prescriber", "place"
+            ).order_by("pk")
+        ],
+    }
+    for provider in contributions(BENEFICIARY_EXPORT):
+        data |= provider(beneficiary=beneficiary)
+    entries = AuditEntry.objects.filter(
+        object_type="beneficiaries.beneficiary", object_id=str(beneficiary.pk)
+    ).order_by("at", "pk")
+    names = dict(
+        Organisation.objects.filter(
+            pk__in={entry.organisation_id for entry in entries if entry.organisation_id}
+        ).values_list("pk", "name")
+    )
+    data["consultations et changements"] = [
+        {
+            "date": entry.at.isoformat(),
+            "action": audit_action_label(entry.action),
+            "organisation": names.get(entry.organisation_id, ""),
+        }
+        for entry in entries
+    ]
+    return data

@@ -1,22 +1,36 @@
+import datetime as dt
 import hashlib
 import hmac
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Organisation
 from beneficiaries.enums import (
+    AGE_BANDS,
+    ANONYMOUS_FIRST_NAME,
+    ANONYMOUS_LAST_NAME,
     CONSENT_TEXT_VERSION,
     DEFAULT_SKILLS,
+    ERASED_TEXT,
+    RETENTION_MONTHS_DEFAULT,
+    AuditAction,
     DiagnosticKind,
     Level,
     OrientationStatus,
 )
 from beneficiaries.exceptions import BeneficiariesError
 from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, Orientation
+from beneficiaries.perms import organisation_reading
+from core.registry import BENEFICIARY_ACTIVITY, contributions
 from core.services import audit_record, transition
 from core.text import normalize_search
+from programs.models import Program
+from programs.selectors import add_months
 
 
 def orientation_create(
@@ -245,3 +259,196 @@ def diagnostic_record(
         organisation_id=beneficiary.prescriber_id,
     )
     return diagnostic
+
+
+def beneficiary_record_read(*, actor, beneficiary: Beneficiary, page: str) -> None:
+    """Every read of a person's record is journaled: who, when, for which organisation (the
+    prescriber or the structure that served them), on which page (a URL name, never the
+    person's data)."""
+    reader = organisation_reading(actor, beneficiary)
+    organisation_id = reader.pk if reader else None
+    audit_record(
+        actor=actor,
+        action=AuditAction.RECORD_READ,
+        obj=beneficiary,
+        organisation_id=organisation_id,
+        data={"page": page},
+    )
+
+
+def beneficiary_export_record(*, actor, beneficiary: Beneficiary) -> None:
+    """The prescriber downloads everything held about the person (right of access)."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.RECORD_EXPORTED,
+        obj=beneficiary,
+        organisation_id=beneficiary.prescriber_id,
+    )
+
+
+def beneficiary_update(
+    *,
+    actor,
+    beneficiary: Beneficiary,
+    first_name: str,
+    last_name: str,
+    birth_date,
+    commune,
+    phone: str = "",
+    email: str = "",
+    categories=(),
+) -> Beneficiary:
+    """The prescriber corrects a person's data. The identity key stays the one of the
+    registration, so the yearly caps counted under it still hold; the journal names the
+    fields changed, not their values."""
+    if beneficiary.anonymised_at is not None:
+        raise BeneficiariesError("Cette personne a été rendue anonyme : sa fiche ne change plus.")
+    if birth_date >= timezone.localdate():
+        raise BeneficiariesError(
+            "La date de naissance doit être dans le passé.", field="birth_date"
+        )
+    values = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "birth_date": birth_date,
+        "commune": commune,
+        "phone": phone,
+        "email": email,
+        "categories": list(categories),
+    }
+    if not values["first_name"] or not values["last_name"]:
+        raise BeneficiariesError(
+            "Le prénom et le nom ne peuvent pas être vides.", field="last_name"
+        )
+    changed = [name for name, value in values.items() if getattr(beneficiary, name) != value]
+    if not changed:
+        return beneficiary
+    values["search_name"] = normalize_search(f"{values['last_name']} {values['first_name']}")
+    with transaction.atomic():
+        Beneficiary.objects.filter(pk=beneficiary.pk, anonymised_at__isnull=True).update(**values)
+        audit_record(
+            actor=actor,
+            action=AuditAction.RECORD_UPDATED,
+            obj=beneficiary,
+            organisation_id=beneficiary.prescriber_id,
+            data={"fields": changed},
+        )
+    beneficiary.refresh_from_db()
+    return beneficiary
+
+
+def age_band(*, birth_date: dt.date, on: dt.date) -> str:
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    for upper, label in AGE_BANDS:
+        if upper is None or age < upper:
+            return label
+    return AGE_BANDS[-1][1]
+
+
+def _own_activity(beneficiary_ids) -> list[tuple[int, int | None, dt.datetime]]:
+    rows = [
+        (pk, None, at)
+        for pk, at in Beneficiary.objects.filter(pk__in=beneficiary_ids).values_list(
+            "pk", "created_at"
+        )
+    ]
+    rows += [
+        (row["beneficiary_id"], row["program_id"], row["at"])
+        for row in Diagnostic.objects.filter(beneficiary_id__in=beneficiary_ids)
+        .values("beneficiary_id", "program_id")
+        .annotate(at=Max("created_at"))
+        .order_by()
+    ]
+    rows += [
+        (row["beneficiary_id"], None, row["at"])
+        for row in Orientation.objects.filter(beneficiary_id__in=beneficiary_ids)
+        .values("beneficiary_id")
+        .annotate(at=Max("created_at"))
+        .order_by()
+    ]
+    return rows
+
+
+def beneficiaries_retention_over(*, now: dt.datetime, batch_size: int = 1000) -> list[int]:
+    """The people to anonymise: the programs they took part in have ended, and their last
+    activity (registration, diagnostic, orientation, carnet, unit used, session) is older
+    than the longest retention of those programs (Program.retention_months;
+    RETENTION_MONTHS_DEFAULT when they took part in none)."""
+    today = timezone.localdate(now)
+    programs = {
+        pk: (months, ends_on)
+        for pk, months, ends_on in Program.objects.values_list("pk", "retention_months", "ends_on")
+    }
+    shortest = min([months for months, _end in programs.values()] + [RETENTION_MONTHS_DEFAULT])
+    # a person is registered before any activity: younger records cannot be due
+    registered_before = add_months(today, -shortest)
+    candidates = list(
+        Beneficiary.objects.filter(
+            anonymised_at__isnull=True, created_at__date__lt=registered_before
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    due = []
+    for start in range(0, len(candidates), batch_size):
+        batch = candidates[start : start + batch_size]
+        rows = _own_activity(batch)
+        for provider in contributions(BENEFICIARY_ACTIVITY):
+            rows += list(provider(beneficiary_ids=batch))
+        last: dict[int, dt.datetime] = {}
+        taken: dict[int, set] = defaultdict(set)
+        for beneficiary_id, program_id, at in rows:
+            if at is not None and (beneficiary_id not in last or at > last[beneficiary_id]):
+                last[beneficiary_id] = at
+            if program_id is not None:
+                taken[beneficiary_id].add(program_id)
+        for beneficiary_id in batch:
+            joined = [programs[pk] for pk in taken[beneficiary_id]]
+            if any(ends_on >= today for _months, ends_on in joined):
+                continue
+            months = max([m for m, _end in joined], default=RETENTION_MONTHS_DEFAULT)
+            if timezone.localdate(last[beneficiary_id]) < add_months(today, -months):
+                due.append(beneficiary_id)
+    return due
+
+
+def beneficiaries_anonymise(*, now: dt.datetime | None = None) -> int:
+    """Anonymises the people whose retention is over (see beneficiaries_retention_over). What
+    statistics need stays: the records and their links (carnets, units, sessions: counts),
+    the commune, the age band at registration, the situation, the diagnostics' scores. What
+    names or reaches a person goes: names, birth date, phone, e-mail, identity key, the free
+    text of orientations and diagnostics. Returns how many people were anonymised."""
+    now = now or timezone.now()
+    due = beneficiaries_retention_over(now=now)
+    for pk in due:
+        with transaction.atomic():
+            person = Beneficiary.objects.select_for_update().get(pk=pk)
+            if person.anonymised_at is not None:
+                continue
+            Beneficiary.objects.filter(pk=pk).update(
+                first_name=ANONYMOUS_FIRST_NAME,
+                last_name=ANONYMOUS_LAST_NAME,
+                search_name="",
+                birth_date=None,
+                age_band=age_band(
+                    birth_date=person.birth_date, on=timezone.localdate(person.created_at)
+                ),
+                identity_key="",
+                phone="",
+                email="",
+                anonymised_at=now,
+            )
+            Orientation.objects.filter(beneficiary_id=pk).update(
+                person_name=f"{ANONYMOUS_FIRST_NAME} {ANONYMOUS_LAST_NAME}", need=ERASED_TEXT
+            )
+            Diagnostic.objects.filter(beneficiary_id=pk).exclude(override_reason="").update(
+                override_reason=ERASED_TEXT
+            )
+            audit_record(
+                actor=None,
+                action=AuditAction.ANONYMISED,
+                object_type="beneficiaries.beneficiary",
+                object_id=pk,
+                organisation_id=person.prescriber_id,
+            )
+    return len(due)

@@ -30,6 +30,12 @@ urlpatterns = [
         name="beneficiary_create",
     ),
     path("personnes/<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
+    path("personnes/<int:pk>/modifier/", views.beneficiary_update, name="beneficiary_update"),
+    path(
+        "personnes/<int:pk>/donnees.json",
+        views.beneficiary_data_export,
+        name="beneficiary_data_export",
+    ),
     path(
         "personnes/<int:pk>/diagnostic/<int:program_pk>/",
         views.diagnostic_create,

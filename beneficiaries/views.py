@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,12 @@ from accounts.selectors import organisations_of
 from accounts.shortcuts import organisation_acting_as
 from beneficiaries import perms, selectors, services
 from beneficiaries.enums import DiagnosticKind
-from beneficiaries.forms import BeneficiaryForm, DiagnosticForm, OrientationForm
+from beneficiaries.forms import (
+    BeneficiaryForm,
+    BeneficiaryUpdateForm,
+    DiagnosticForm,
+    OrientationForm,
+)
 from beneficiaries.models import Beneficiary, Orientation
 from beneficiaries.pdf import orientation_sheet_pdf
 from core.exceptions import PassnumError
@@ -137,12 +144,17 @@ def orientations_received(request, organisation_pk: int):
 
 
 def _beneficiary_for(request, pk: int, *, manage: bool = False) -> Beneficiary:
+    """The person of the URL if the user may see (or manage) their record; the read is
+    journaled with the page's name."""
     beneficiary = get_object_or_404(
         Beneficiary.objects.select_related("prescriber", "commune"), pk=pk
     )
     allowed = perms.can_manage_beneficiary if manage else perms.can_view_beneficiary
     if not allowed(request.user, beneficiary):
         raise PermissionDenied
+    services.beneficiary_record_read(
+        actor=request.user, beneficiary=beneficiary, page=request.resolver_match.view_name
+    )
     return beneficiary
 
 
@@ -208,8 +220,20 @@ def beneficiary_create(request, organisation_pk: int):
 
 @login_required
 def beneficiary_detail(request, pk: int):
+    """The whole record for the prescriber; for a structure that served the person, only
+    what it needs: the name, the hours or vouchers left and its own sessions."""
     beneficiary = _beneficiary_for(request, pk)
     can_manage = perms.can_manage_beneficiary(request.user, beneficiary)
+    sections = [
+        section(request, beneficiary=beneficiary, can_manage=can_manage)
+        for section in contributions(BENEFICIARY_SECTIONS)
+    ]
+    if not can_manage:
+        return render(
+            request,
+            "beneficiaries/beneficiary_served.html",
+            {"beneficiary": beneficiary, "sections": sections},
+        )
     return render(
         request,
         "beneficiaries/beneficiary_detail.html",
@@ -218,12 +242,66 @@ def beneficiary_detail(request, pk: int):
             "can_manage": can_manage,
             "timeline": selectors.beneficiary_timeline(beneficiary=beneficiary),
             "diagnostics": beneficiary.diagnostics.select_related("program", "chosen_track"),
-            "sections": [
-                section(request, beneficiary=beneficiary, can_manage=can_manage)
-                for section in contributions(BENEFICIARY_SECTIONS)
-            ],
+            "sections": sections,
         },
     )
+
+
+@login_required
+def beneficiary_update(request, pk: int):
+    """The prescriber corrects a person's data."""
+    beneficiary = _beneficiary_for(request, pk, manage=True)
+    if beneficiary.anonymised_at is not None:
+        raise PermissionDenied
+    form = BeneficiaryUpdateForm(
+        request.POST or None,
+        initial={
+            "first_name": beneficiary.first_name,
+            "last_name": beneficiary.last_name,
+            "birth_date": beneficiary.birth_date,
+            "commune": beneficiary.commune,
+            "phone": beneficiary.phone,
+            "email": beneficiary.email,
+            "categories": beneficiary.categories,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.beneficiary_update(
+                actor=request.user,
+                beneficiary=beneficiary,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                birth_date=data["birth_date"],
+                commune=data["commune"],
+                phone=data["phone"],
+                email=data["email"],
+                categories=data["categories"],
+            )
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Fiche corrigée.")
+            return redirect("beneficiaries:beneficiary_detail", pk=beneficiary.pk)
+    return render(
+        request, "beneficiaries/beneficiary_update.html", {"form": form, "beneficiary": beneficiary}
+    )
+
+
+@login_required
+def beneficiary_data_export(request, pk: int):
+    """Right of access: one JSON file with everything held about the person."""
+    beneficiary = _beneficiary_for(request, pk, manage=True)
+    services.beneficiary_export_record(actor=request.user, beneficiary=beneficiary)
+    content = json.dumps(
+        selectors.beneficiary_export(beneficiary=beneficiary), ensure_ascii=False, indent=2
+    )
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="donnees-personne-{beneficiary.pk}.json"'
+    )
+    return response
 
 
 @login_required

@@ -8,6 +8,13 @@ from collections import defaultdict
 HOME_LINKS = "organisation.home_links"
 BENEFICIARY_SECTIONS = "beneficiary.sections"
 BENEFICIARY_TIMELINE = "beneficiary.timeline"
+# callables(beneficiary_ids=...) -> rows (beneficiary_id, program_id, last activity): when
+# each person was last accompanied, per program, for the anonymisation after retention
+BENEFICIARY_ACTIVITY = "beneficiary.activity"
+# callables(beneficiary=...) -> {section title: list of dicts}: what an app holds about a
+# person, for the file of the right of access
+BENEFICIARY_EXPORT = "beneficiary.export"
+AUDIT_ACTIONS = "audit.actions"  # TextChoices naming the actions an app writes in the journal
 LEDGER_EVENTS = "ledger.events"  # callables(events=...) run in the transaction of the events
 LINE_CHECKS = "settlement.line_checks"  # callables(lines=...) that control pricing lines
 

@@ -114,6 +114,12 @@ class Program(models.Model):
     entry_diagnostic_required = models.BooleanField(
         "diagnostic d'entrée obligatoire avant la remise d'un carnet", default=False
     )
+    retention_months = models.PositiveSmallIntegerField(
+        "durée de conservation des données des personnes (mois)",
+        default=36,
+        help_text="Après la fin du programme et ce nombre de mois sans activité, les données "
+        "d'une personne sont rendues anonymes (les chiffres d'ensemble restent).",
+    )
     funded_cents = models.BigIntegerField("budget financé", default=0)
     committed_cents = models.BigIntegerField("engagé (unités remises)", default=0)
     consumed_cents = models.BigIntegerField("consommé", default=0)

@@ -64,7 +64,7 @@ def program_today(program: Program, now: dt.datetime | None = None) -> dt.date:
     return local_today(program, now)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
@@ -73,7 +73,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def unit_validity(program: Program, issued_on: dt.date) -> tuple[dt.date, dt.date]:
     """(valid until, still accepted until) of the units issued on a day."""
     if program.validity_mode == ValidityMode.MONTHS_AFTER_ISSUE:
-        valid_until = _add_months(issued_on, program.validity_months)
+        valid_until = add_months(issued_on, program.validity_months)
     else:
         valid_until = program.validity_end_on
     return valid_until, valid_until + dt.timedelta(days=program.validity_tolerance_days)

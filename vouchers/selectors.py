@@ -1,6 +1,6 @@
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from beneficiaries.selectors import TimelineItem
@@ -82,3 +82,59 @@ def beneficiary_timeline_items(*, beneficiary) -> list[TimelineItem]:
             TimelineItem(event.at, f"{event.unit.serial} {event.get_kind_display()}{where}")
         )
     return items
+
+
+def beneficiary_activity(*, beneficiary_ids) -> list[tuple[int, int, dt.datetime]]:
+    """(person, program, last carnet issued or unit used or given back) of these people."""
+    issued = (
+        Carnet.objects.filter(beneficiary_id__in=beneficiary_ids)
+        .values("beneficiary_id", "program_id")
+        .annotate(at=Max("issued_at"))
+        .order_by()
+    )
+    used = (
+        UnitEvent.objects.filter(
+            unit__carnet__beneficiary_id__in=beneficiary_ids,
+            kind__in=[UnitEventKind.CONSUMED, UnitEventKind.REVERSED],
+        )
+        .values("unit__carnet__beneficiary_id", "unit__carnet__program_id")
+        .annotate(at=Max("at"))
+        .order_by()
+    )
+    return [(row["beneficiary_id"], row["program_id"], row["at"]) for row in issued] + [
+        (row["unit__carnet__beneficiary_id"], row["unit__carnet__program_id"], row["at"])
+        for row in used
+    ]
+
+
+def beneficiary_export_items(*, beneficiary) -> dict:
+    """A person's carnets, their units and what happened to them (right of access)."""
+    carnets = Carnet.objects.filter(beneficiary=beneficiary).select_related("program", "prescriber")
+    events = (
+        UnitEvent.objects.filter(unit__carnet__beneficiary=beneficiary)
+        .select_related("unit", "organisation")
+        .order_by("at", "pk")
+    )
+    return {
+        "carnets": [
+            {
+                "numéro": carnet.number,
+                "programme": carnet.program.name,
+                "remis par": carnet.prescriber.name,
+                "remis le": carnet.issued_at.isoformat(),
+                "unités": carnet.units_count,
+                "valable jusqu'au": carnet.valid_until.isoformat(),
+                "état": carnet.get_status_display(),
+            }
+            for carnet in carnets.order_by("pk")
+        ],
+        "chèques et heures": [
+            {
+                "date": event.at.isoformat(),
+                "numéro": event.unit.serial,
+                "événement": event.get_kind_display(),
+                "structure": event.organisation.name if event.organisation else "",
+            }
+            for event in events
+        ],
+    }

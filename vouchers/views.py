@@ -14,6 +14,7 @@ from accounts.perms import is_member_of_kind
 from accounts.shortcuts import organisation_acting_as
 from beneficiaries.models import Beneficiary
 from beneficiaries.perms import can_manage_beneficiary
+from beneficiaries.services import beneficiary_record_read
 from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
 from places.selectors import PlaceFilters, place_search
@@ -64,6 +65,9 @@ def carnet_issue(request, beneficiary_pk: int):
     )
     if not can_manage_beneficiary(request.user, beneficiary):
         raise PermissionDenied
+    beneficiary_record_read(
+        actor=request.user, beneficiary=beneficiary, page=request.resolver_match.view_name
+    )
     programs = programs_with_quota(prescriber=beneficiary.prescriber)
     program = programs.filter(
         pk=parse_id(request.POST.get("program") or request.GET.get("programme"))
@@ -184,6 +188,9 @@ def _carnet_for_manager(request, pk: int) -> Carnet:
 @login_required
 def carnet_detail(request, pk: int):
     carnet = _carnet_for_manager(request, pk)
+    beneficiary_record_read(
+        actor=request.user, beneficiary=carnet.beneficiary, page=request.resolver_match.view_name
+    )
     return render(
         request,
         "vouchers/carnet_detail.html",
