@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "accompaniments",
     "settlement",
     "controls",
+    "reporting",
     "public",
     "ninja",
     "api",
