@@ -91,6 +91,24 @@ def _uses(program: Program, period: Period) -> QuerySet[UnitEvent]:
     )
 
 
+def uses_detail(*, program: Program, period: Period) -> QuerySet:
+    """Every use and correction of the period, oldest first, as the rows of a table."""
+    return (
+        _uses(program, period)
+        .order_by("at", "pk")
+        .values(
+            "at",
+            "kind",
+            "unit__serial",
+            "unit__carnet__number",
+            "organisation__name",
+            "unit__carnet__beneficiary__commune",
+            "minutes",
+            "amount_cents",
+        )
+    )
+
+
 def _use_totals():
     return {
         "people": Count(
