@@ -55,9 +55,14 @@ def _program_for_funder(request, slug: str) -> Program:
     return program
 
 
-def _refused(request, error: ReportingError, back: str, status: int = 400):
+def _refused(request, error: ReportingError, back: str):
+    query = request.GET.copy()
+    query["format"] = "csv"
     return render(
-        request, "reporting/export_refused.html", {"error": error, "back": back}, status=status
+        request,
+        "reporting/export_refused.html",
+        {"error": error, "back": back, "csv_url": f"{request.path}?{query.urlencode()}"},
+        status=400,
     )
 
 

@@ -82,7 +82,8 @@ def test_xlsx_over_its_limit_is_refused_proposing_csv(activity, funder_client, m
     url = reverse("reporting:funder_export", args=[activity["money"].slug, "utilisations"])
     page = funder_client.get(url, {"periode": "annee", "valeur": "2026", "format": "xlsx"})
     assert page.status_code == 400
-    assert "Téléchargez-le en CSV" in page.content.decode()
+    html = page.content.decode()
+    assert "Téléchargez-le en CSV" in html and "valeur=2026&amp;format=csv" in html
 
 
 def test_the_uses_page_lists_the_period_by_pages(activity, funder_client):
