@@ -16,6 +16,7 @@ urlpatterns = [
     path("accompagnements/", include("accompaniments.urls")),
     path("remboursements/", include("settlement.urls")),
     path("controles/", include("controls.urls")),
+    path("", include("reporting.urls")),
     path("api/v1/", api.urls),
     path("admin-technique/", admin.site.urls),
 ]

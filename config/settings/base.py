@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accompaniments",
     "settlement",
     "controls",
+    "reporting",
     "public",
     "ninja",
     "api",

@@ -1,0 +1,5 @@
+from core.exceptions import PassnumError
+
+
+class ReportingError(PassnumError):
+    pass

@@ -1,0 +1,516 @@
+"""The figures of the dashboards, all read from the unit ledger and the rows around it by
+aggregate queries: nothing here writes. Every amount is in cents, every duration in minutes.
+
+Definitions (the page "Colonnes des exports" says them in French):
+- people reached: distinct people with at least one unit used (a CONSUMED event) in the period;
+- carnets issued: carnets handed out in the period, replacements of a lost carnet excepted
+  (they carry the old units' value); of these, started: at least one unit used (hours: a
+  minute), finished: every unit used up, expired: at least one unit expired;
+- consumption rate: the share of the issued carnets' units (hours: minutes) used so far;
+- budget in the period: committed by the units issued, consumed (uses less corrections),
+  reimbursed (lines paid to structures), given back (value of the units that expired, credited
+  to the funders at the program's closing)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from statistics import mean
+from zoneinfo import ZoneInfo
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+
+from accompaniments.enums import ParticipantStatus, SessionStatus
+from accompaniments.models import Participant, SatisfactionSurvey, Session
+from accounts.enums import OrganisationKind
+from accounts.models import Organisation
+from accounts.perms import is_member_of_kind
+from beneficiaries.enums import DiagnosticKind
+from beneficiaries.models import Diagnostic
+from beneficiaries.services import diagnostic_skills
+from programs.enums import PublicCategory
+from programs.models import Program, Track
+from programs.selectors import program_today
+from reporting.periods import Period, months_between
+from settlement.enums import TransferStatus
+from settlement.models import PricingLine
+from territories.models import Commune
+from vouchers.enums import UnitEventKind, UnitState
+from vouchers.models import Carnet, Unit, UnitEvent
+
+USED_STATES = (UnitState.CONSUMED, UnitState.REIMBURSED)
+USE_KINDS = (UnitEventKind.CONSUMED, UnitEventKind.REVERSED)
+
+# The dimensions a program's figures are split by: the ledger path of each, from a unit event.
+DIMENSIONS = {
+    "commune": "unit__carnet__beneficiary__commune",
+    "prescriber": "unit__carnet__prescriber",
+    "structure": "organisation",
+    "track": "unit__carnet__track",
+}
+DIMENSION_LABELS = {
+    "commune": "Commune de la personne",
+    "prescriber": "Prescripteur",
+    "structure": "Structure",
+    "track": "Parcours",
+    "category": "Public",
+    "theme": "Thème des séances",
+}
+
+
+def _signed(column: str):
+    """A use counts plus, its correction minus."""
+    return Case(
+        When(kind=UnitEventKind.REVERSED, then=-F(column)),
+        default=F(column),
+        output_field=BigIntegerField(),
+    )
+
+
+_UNITS_SIGNED = Case(
+    When(kind=UnitEventKind.REVERSED, then=Value(-1)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def _uses(program: Program, period: Period) -> QuerySet[UnitEvent]:
+    return UnitEvent.objects.filter(
+        unit__program=program, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
+    )
+
+
+def uses_detail(*, program: Program, period: Period) -> QuerySet:
+    """Every use and correction of the period, oldest first, as the rows of a table."""
+    return (
+        _uses(program, period)
+        .order_by("at", "pk")
+        .values(
+            "at",
+            "kind",
+            "unit__serial",
+            "unit__carnet__number",
+            "organisation__name",
+            "unit__carnet__beneficiary__commune",
+            "minutes",
+            "amount_cents",
+        )
+    )
+
+
+def _use_totals():
+    return {
+        "people": Count(
+            "unit__carnet__beneficiary",
+            distinct=True,
+            filter=Q(kind=UnitEventKind.CONSUMED),
+        ),
+        "units": Coalesce(Sum(_UNITS_SIGNED), 0),
+        "minutes": Coalesce(Sum(_signed("minutes")), 0),
+        "amount_cents": Coalesce(Sum("amount_cents"), 0),
+    }
+
+
+def _cohort(program: Program, period: Period) -> QuerySet[Carnet]:
+    return Carnet.objects.filter(
+        program=program,
+        replaces__isnull=True,
+        issued_at__gte=period.start,
+        issued_at__lt=period.end,
+    )
+
+
+@dataclass(frozen=True)
+class Carnets:
+    issued: int
+    started: int
+    finished: int
+    expired: int
+    units: int
+    minutes_used: int
+    committed_cents: int
+
+    @property
+    def rate(self) -> float:
+        """The share of the cohort's units used so far (hours: minutes)."""
+        return self.minutes_used / (60 * self.units) if self.units else 0.0
+
+
+def carnets_issued(*, program: Program, period: Period) -> Carnets:
+    units = (
+        Unit.objects.filter(carnet__in=_cohort(program, period))
+        .exclude(state=UnitState.CANCELLED)
+        .aggregate(
+            units=Count("pk"),
+            minutes_used=Coalesce(Sum(60 - F("minutes_left")), 0),
+        )
+    )
+    committed = Unit.objects.filter(carnet__in=_cohort(program, period)).aggregate(
+        total=Coalesce(Sum("value_cents"), 0)
+    )["total"]
+    per_carnet = (
+        _cohort(program, period)
+        .annotate(
+            used=Count("units", filter=Q(units__minutes_left__lt=60)),
+            done=Count("units", filter=Q(units__state__in=USED_STATES)),
+            gone=Count("units", filter=Q(units__state=UnitState.EXPIRED)),
+        )
+        .values_list("units_count", "used", "done", "gone")
+    )
+    issued = started = finished = expired = 0
+    for count, used, done, gone in per_carnet:
+        issued += 1
+        started += used > 0
+        finished += done == count
+        expired += gone > 0
+    return Carnets(
+        issued=issued,
+        started=started,
+        finished=finished,
+        expired=expired,
+        units=units["units"],
+        minutes_used=units["minutes_used"],
+        committed_cents=committed,
+    )
+
+
+@dataclass(frozen=True)
+class Budget:
+    committed_cents: int
+    consumed_cents: int
+    reimbursed_cents: int
+    released_cents: int
+
+
+def budget_in_period(*, program: Program, period: Period, committed_cents: int) -> Budget:
+    consumed = _uses(program, period).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    reimbursed = PricingLine.objects.filter(
+        program=program,
+        transfer__status=TransferStatus.PAID,
+        transfer__batch__paid_at__gte=period.start,
+        transfer__batch__paid_at__lt=period.end,
+    ).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    released = UnitEvent.objects.filter(
+        unit__program=program,
+        kind=UnitEventKind.EXPIRED,
+        at__gte=period.start,
+        at__lt=period.end,
+    ).aggregate(
+        total=Coalesce(
+            Sum(
+                ExpressionWrapper(
+                    F("unit__value_cents") * F("unit__minutes_left") / 60,
+                    output_field=BigIntegerField(),
+                )
+            ),
+            0,
+        )
+    )["total"]
+    return Budget(committed_cents, consumed, reimbursed, released)
+
+
+@dataclass(frozen=True)
+class BurnPoint:
+    month: dt.date
+    consumed_cents: int  # in the month
+    remaining_cents: int | None  # funded less everything consumed by the month's end
+    planned_cents: int  # what would remain if the budget were spent evenly over the program
+
+
+def burn_down(*, program: Program) -> list[BurnPoint]:
+    """Month by month over the program's dates, the budget left against an even spending."""
+    months = months_between(program.starts_on, program.ends_on)
+    per_month = dict(
+        UnitEvent.objects.filter(
+            unit__program=program,
+            kind__in=USE_KINDS,
+            at__gte=Period("dates", program.starts_on, program.ends_on, program.time_zone).start,
+        )
+        .annotate(month=TruncMonth("at", tzinfo=ZoneInfo(program.time_zone)))
+        .values("month")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("month", "total")
+    )
+    per_month = {_as_date(month): total for month, total in per_month.items()}
+    today = program_today(program)
+    span = (program.ends_on - program.starts_on).days + 1
+    points, spent = [], sum(t for m, t in per_month.items() if m < months[0]) if months else 0
+    for month in months:
+        spent += per_month.get(month, 0)
+        month_end = min(
+            (month + dt.timedelta(days=32)).replace(day=1),
+            program.ends_on + dt.timedelta(days=1),
+        )
+        elapsed = max(0, (month_end - program.starts_on).days)
+        points.append(
+            BurnPoint(
+                month=month,
+                consumed_cents=per_month.get(month, 0),
+                remaining_cents=program.funded_cents - spent if month <= today else None,
+                planned_cents=program.funded_cents - program.funded_cents * elapsed // span,
+            )
+        )
+    return points
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+@dataclass
+class Row:
+    key: object
+    label: str
+    people: int = 0
+    carnets: int = 0
+    units: int = 0
+    minutes: int = 0
+    amount_cents: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _labels(dimension: str, keys) -> dict:
+    keys = [k for k in keys if k is not None]
+    if dimension == "commune":
+        return {
+            c.code: c
+            for c in Commune.objects.filter(code__in=keys).only("name", "latitude", "longitude")
+        }
+    if dimension in ("prescriber", "structure"):
+        return {o.pk: o.name for o in Organisation.objects.filter(pk__in=keys).only("name")}
+    if dimension == "track":
+        return {t.pk: t.name for t in Track.objects.filter(pk__in=keys).only("name")}
+    return {}
+
+
+def breakdown(*, program: Program, period: Period, dimension: str) -> list[Row]:
+    """The period's figures split by commune, prescriber, structure or track: people reached,
+    units and minutes used and their amount (uses less corrections), carnets issued."""
+    path = DIMENSIONS[dimension]
+    rows: dict = {}
+    for values in _uses(program, period).values(key=F(path)).annotate(**_use_totals()).order_by():
+        rows[values.pop("key")] = values
+    if dimension != "structure":
+        carnet_path = path.removeprefix("unit__carnet__")
+        for key, count in (
+            _cohort(program, period)
+            .values_list(carnet_path)
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list(carnet_path, "n")
+        ):
+            rows.setdefault(key, {})["carnets"] = count
+    labels = _labels(dimension, rows)
+    result = []
+    for key, values in rows.items():
+        label = labels.get(key)
+        row = Row(key=key, label="", **values)
+        if dimension == "commune" and label is not None:
+            row.label = label.name
+            row.extra = {"lat": label.latitude, "lon": label.longitude}
+        else:
+            row.label = label or ("sans parcours" if dimension == "track" else "—")
+        result.append(row)
+    return sorted(result, key=lambda r: (-r.people, -r.carnets, r.label))
+
+
+def breakdown_by_category(*, program: Program, period: Period) -> list[Row]:
+    """The same split by the people's situations (a person may count in several)."""
+    labels = dict(PublicCategory.choices)
+    rows: dict[str, Row] = {}
+
+    def row(key):
+        return rows.setdefault(key, Row(key=key, label=labels.get(key, key or "non renseigné")))
+
+    path = "unit__carnet__beneficiary__categories"
+    for values in _uses(program, period).values(key=F(path)).annotate(**_use_totals()).order_by():
+        for category in values.pop("key") or [""]:
+            target = row(category)
+            for name, number in values.items():
+                setattr(target, name, getattr(target, name) + number)
+    for categories, count in (
+        _cohort(program, period)
+        .values_list("beneficiary__categories")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("beneficiary__categories", "n")
+    ):
+        for category in categories or [""]:
+            row(category).carnets += count
+    return sorted(rows.values(), key=lambda r: (-r.people, -r.carnets, r.label))
+
+
+def breakdown_by_theme(*, program: Program, period: Period) -> list[Row]:
+    """Sessions held in the period by theme: sessions (in `carnets`' place: `extra`), people
+    present, minutes given."""
+    rows: dict[str, Row] = {}
+    sessions = Session.objects.filter(
+        program=program, starts_at__gte=period.start, starts_at__lt=period.end
+    ).exclude(status=SessionStatus.CANCELLED)
+    present = dict(
+        Participant.objects.filter(session__in=sessions, status=ParticipantStatus.PRESENT)
+        .values_list("session")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("session", "n")
+    )
+    for pk, themes, minutes, anonymous in sessions.values_list(
+        "pk", "themes", "duration_minutes", "anonymous_count"
+    ):
+        for theme in themes or ["sans thème"]:
+            row = rows.setdefault(theme, Row(key=theme, label=theme, extra={"sessions": 0}))
+            row.extra["sessions"] += 1
+            row.people += present.get(pk, 0) + anonymous
+            row.minutes += minutes
+    return sorted(rows.values(), key=lambda r: (-r.extra["sessions"], r.label))
+
+
+@dataclass(frozen=True)
+class SkillProgress:
+    key: str
+    label: str
+    people: int
+    progressed: int
+
+    @property
+    def share(self) -> float:
+        return self.progressed / self.people if self.people else 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    people: int  # with an exit diagnostic in the period and an entry one before it
+    progressed: int  # whose score went up
+    skills: list[SkillProgress]
+
+    @property
+    def share(self) -> float:
+        return self.progressed / self.people if self.people else 0.0
+
+
+def skill_progress(*, program: Program, period: Period) -> Progress:
+    """Between each person's entry diagnostic and their exit one made in the period: who
+    progressed overall, and per skill."""
+    exits = Diagnostic.objects.filter(
+        program=program,
+        kind=DiagnosticKind.EXIT,
+        created_at__gte=period.start,
+        created_at__lt=period.end,
+    ).order_by("beneficiary_id", "created_at")
+    last_exit = {d.beneficiary_id: d for d in exits.only("beneficiary_id", "answers", "score")}
+    entries = {}
+    for entry in (
+        Diagnostic.objects.filter(
+            program=program, kind=DiagnosticKind.ENTRY, beneficiary_id__in=last_exit
+        )
+        .order_by("beneficiary_id", "created_at")
+        .only("beneficiary_id", "answers", "score", "created_at")
+    ):
+        if entry.created_at <= last_exit[entry.beneficiary_id].created_at:
+            entries.setdefault(entry.beneficiary_id, entry)
+    skills = diagnostic_skills(program)
+    counts = {key: [0, 0] for key, _label in skills}
+    people = progressed = 0
+    for beneficiary_id, exit_ in last_exit.items():
+        entry = entries.get(beneficiary_id)
+        if entry is None:
+            continue
+        people += 1
+        progressed += exit_.score > entry.score
+        for key, _label in skills:
+            if key in entry.answers and key in exit_.answers:
+                counts[key][0] += 1
+                counts[key][1] += exit_.answers[key] > entry.answers[key]
+    return Progress(
+        people=people,
+        progressed=progressed,
+        skills=[SkillProgress(key, label, *counts[key]) for key, label in skills],
+    )
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    answers: int
+    helped_mean: float | None
+    confident_mean: float | None
+    recommend: int
+    helped_counts: dict[int, int]
+
+    @property
+    def recommend_share(self) -> float:
+        return self.recommend / self.answers if self.answers else 0.0
+
+
+def satisfaction(*, program: Program, period: Period) -> Satisfaction:
+    rows = list(
+        SatisfactionSurvey.objects.filter(
+            program=program, created_at__gte=period.start, created_at__lt=period.end
+        ).values_list("helped", "confident", "recommend")
+    )
+    helped_counts = dict.fromkeys((1, 2, 3, 4), 0)
+    for helped, _confident, _recommend in rows:
+        helped_counts[helped] += 1
+    return Satisfaction(
+        answers=len(rows),
+        helped_mean=mean(r[0] for r in rows) if rows else None,
+        confident_mean=mean(r[1] for r in rows) if rows else None,
+        recommend=sum(1 for r in rows if r[2]),
+        helped_counts=helped_counts,
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    program: Program
+    period: Period
+    people: int
+    target: int  # people expected over the period, from the yearly target
+    units_used: int
+    minutes_used: int
+    carnets: Carnets
+    budget: Budget
+
+    @property
+    def target_share(self) -> float:
+        return self.people / self.target if self.target else 0.0
+
+
+def program_dashboard(*, program: Program, period: Period) -> Dashboard:
+    """The headline figures of a program over a period."""
+    totals = _uses(program, period).aggregate(**_use_totals())
+    carnets = carnets_issued(program=program, period=period)
+    return Dashboard(
+        program=program,
+        period=period,
+        people=totals["people"],
+        target=round(program.target_beneficiaries_per_year * period.days / 365),
+        units_used=totals["units"],
+        minutes_used=totals["minutes"],
+        carnets=carnets,
+        budget=budget_in_period(
+            program=program, period=period, committed_cents=carnets.committed_cents
+        ),
+    )
+
+
+def funder_programs(*, user) -> QuerySet[Program]:
+    """Programs whose dashboard the user may see: those of the funders they work for (lead or
+    co-funder), every program for operators."""
+    programs = Program.objects.order_by("-starts_on", "name")
+    if is_member_of_kind(user, OrganisationKind.OPERATOR):
+        return programs
+    organisations = user.memberships.filter(is_active=True).values("organisation")
+    return programs.filter(
+        Q(lead_funder__in=organisations) | Q(commitments__funder__in=organisations)
+    ).distinct()

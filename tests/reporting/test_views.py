@@ -1,0 +1,99 @@
+"""reporting.views: the funder dashboard, its tables and charts, its exports (CSV and XLSX
+with the period kept), who may see it."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from reporting import exports
+from tests.factories import MemberFactory
+
+
+@pytest.fixture
+def funder_client(client, funder_user):
+    client.force_login(funder_user)
+    return client
+
+
+def _csv(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_the_funder_dashboard_shows_figures_charts_and_tables(activity, funder_client):
+    url = reverse("reporting:funder", args=[activity["money"].slug])
+    page = funder_client.get(url, {"periode": "mois", "valeur": "2026-11"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Tableau de bord : novembre 2026" in html
+    assert "2 personnes" in html  # people reached in November
+    for slug in ("carnets", "budget-par-mois", "par-structure", "progression", "satisfaction"):
+        assert f'data-chart="graphique-{slug}"' in html and f'id="graphique-{slug}"' in html
+    assert 'id="tableau-par-commune"' in html and "Saint-Paul" in html
+    assert "communes-points" in html and "chart.umd.min.js" in html
+    assert "<script>" not in html  # CSP: no inline script (JSON data only)
+    assert "format=xlsx" in html and "periode=mois&amp;valeur=2026-11" in html
+
+
+def test_a_wrong_period_says_why_and_shows_the_current_month(activity, funder_client):
+    url = reverse("reporting:funder", args=[activity["money"].slug])
+    page = funder_client.get(url, {"periode": "mois", "valeur": "2026-13"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Mois : écrivez-le comme 2026-03." in html and "novembre 2026" in html
+    assert 'value="2026-13"' in html  # what was typed stays
+
+
+def test_only_the_program_funders_and_operators_see_it(activity, client, structure):
+    url = reverse("reporting:funder", args=[activity["money"].slug])
+    client.force_login(MemberFactory(organisation=structure))
+    assert client.get(url).status_code == 403
+    assert client.get(url + "export/par-commune/?format=csv").status_code == 403
+
+
+@pytest.mark.parametrize("table", ["chiffres-cles", "par-commune", "par-public", "utilisations"])
+def test_xlsx_has_the_same_rows_as_csv(activity, funder_client, table):
+    url = reverse("reporting:funder_export", args=[activity["money"].slug, table])
+    query = {"periode": "annee", "valeur": "2026"}
+    as_csv = _csv(funder_client.get(url, query | {"format": "csv"}))
+    response = funder_client.get(url, query | {"format": "xlsx"})
+    assert response["Content-Disposition"].endswith(f'{table}-2026.xlsx"')
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    as_xlsx = [
+        ["" if v is None else str(v) for v in row]
+        for row in workbook.active.iter_rows(values_only=True)
+    ]
+    assert len(as_csv) > 1 and as_xlsx == as_csv
+
+
+def test_the_export_keeps_the_period(activity, funder_client):
+    url = reverse("reporting:funder_export", args=[activity["money"].slug, "utilisations"])
+    october = _csv(funder_client.get(url, {"periode": "mois", "valeur": "2026-10"}))
+    year = _csv(funder_client.get(url, {"periode": "annee", "valeur": "2026"}))
+    assert len(october) == 1 + 3 and len(year) == 1 + 6
+    assert october[0][:3] == ["date", "evenement", "numero_unite"]
+
+
+def test_xlsx_over_its_limit_is_refused_proposing_csv(activity, funder_client, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    url = reverse("reporting:funder_export", args=[activity["money"].slug, "utilisations"])
+    page = funder_client.get(url, {"periode": "annee", "valeur": "2026", "format": "xlsx"})
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "Téléchargez-le en CSV" in html and "valeur=2026&amp;format=csv" in html
+
+
+def test_the_uses_page_lists_the_period_by_pages(activity, funder_client):
+    url = reverse("reporting:funder_uses", args=[activity["money"].slug])
+    html = funder_client.get(url, {"periode": "annee", "valeur": "2026"}).content.decode()
+    assert "6 lignes" in html and "PNT-00000001-8" in html and "10,00" in html
+
+
+def test_the_columns_page_documents_every_export(client):
+    html = client.get(reverse("reporting:columns")).content.decode()
+    for name in ("montant_centimes", "code_commune", "reste_prevu_centimes", "numero_unite"):
+        assert f"<code>{name}</code>" in html
+    assert "taux_utilisation" in html  # the key figures' codes
