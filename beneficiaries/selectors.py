@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 
@@ -7,6 +8,8 @@ from beneficiaries.enums import OrientationStatus
 from beneficiaries.models import Beneficiary, BeneficiaryStructure, Orientation
 from core.registry import BENEFICIARY_TIMELINE, contributions
 from core.text import normalize_search
+from places.selectors import programs_with_places
+from programs.selectors import programs_with_quota
 
 
 def orientations_sent(*, prescriber: Organisation) -> QuerySet[Orientation]:
@@ -79,3 +82,27 @@ def beneficiary_timeline(*, beneficiary: Beneficiary) -> list[TimelineItem]:
             )
         )
     return sorted(items, key=lambda item: item.at, reverse=True)
+
+
+def beneficiary_program(*, beneficiary: Beneficiary):
+    """The program the person follows: that of their latest diagnostic, else the only program
+    in which their prescriber issues carnets; None when it cannot be told."""
+    diagnostic = (
+        beneficiary.diagnostics.select_related("program").order_by("-created_at", "-pk").first()
+    )
+    if diagnostic is not None:
+        return diagnostic.program
+    programs = list(programs_with_quota(prescriber=beneficiary.prescriber)[:2])
+    return programs[0] if len(programs) == 1 else None
+
+
+def orientation_search_query(*, beneficiary: Beneficiary) -> str:
+    """The query string of the place search that orients this person: around their commune,
+    among the places that accept their program (when some place does), carrying the person
+    so that the orientation form opens with them selected."""
+    params = {"commune": beneficiary.commune_id, "radius": 20}
+    program = beneficiary_program(beneficiary=beneficiary)
+    if program is not None and program.pk in {pk for pk, _name in programs_with_places()}:
+        params["program"] = program.pk
+    params["personne"] = beneficiary.pk
+    return urlencode(params)

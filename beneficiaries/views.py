@@ -17,7 +17,7 @@ from beneficiaries.forms import BeneficiaryForm, DiagnosticForm, OrientationForm
 from beneficiaries.models import Beneficiary, Orientation
 from beneficiaries.pdf import orientation_sheet_pdf
 from core.exceptions import PassnumError
-from core.forms import add_errors
+from core.forms import add_errors, parse_id
 from core.registry import BENEFICIARY_SECTIONS, contributions
 from places.models import Place
 from places.selectors import opening_hours_plain
@@ -46,7 +46,7 @@ def orientation_create(request, place_pk: int):
         request.POST or None,
         prescribers=prescribers,
         beneficiaries=beneficiaries,
-        initial={"beneficiary": request.GET.get("personne")},
+        initial={"beneficiary": parse_id(request.GET.get("personne"))},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -217,6 +217,9 @@ def beneficiary_detail(request, pk: int):
             "beneficiary": beneficiary,
             "can_manage": can_manage,
             "timeline": selectors.beneficiary_timeline(beneficiary=beneficiary),
+            "orientation_search": (
+                selectors.orientation_search_query(beneficiary=beneficiary) if can_manage else ""
+            ),
             "diagnostics": beneficiary.diagnostics.select_related("program", "chosen_track"),
             "sections": [
                 section(request, beneficiary=beneficiary, can_manage=can_manage)
