@@ -46,13 +46,20 @@ def orientation_sheet_pdf(orientation) -> bytes:
     ]
     if place.telephone:
         story.append(Paragraph(escape(f"Téléphone : {place.telephone}"), styles["Normal"]))
+    story.append(Paragraph("Quand y aller", styles["Heading2"]))
     if place.horaires_valid:
-        story += [
-            Spacer(1, 0.3 * cm),
-            Table(opening_hours_plain(place), hAlign="LEFT"),
-        ]
+        story.append(Table(opening_hours_plain(place), hAlign="LEFT"))
     elif place.horaires:
         story.append(Paragraph(escape(f"Horaires : {place.horaires}"), styles["Normal"]))
+    else:
+        advice = (
+            "téléphonez au lieu avant d'y aller"
+            if place.telephone
+            else "demandez-les à votre conseiller"
+        )
+        story.append(
+            Paragraph(escape(f"Les horaires ne sont pas connus : {advice}."), styles["Normal"])
+        )
     story += [
         Spacer(1, 0.6 * cm),
         Paragraph(

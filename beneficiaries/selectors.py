@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 
@@ -9,6 +10,8 @@ from core.models import AuditEntry
 from core.registry import BENEFICIARY_EXPORT, BENEFICIARY_TIMELINE, contributions
 from core.selectors import audit_action_label
 from core.text import normalize_search
+from places.selectors import programs_with_places
+from programs.selectors import programs_with_quota
 
 
 def orientations_sent(*, prescriber: Organisation) -> QuerySet[Orientation]:
@@ -156,3 +159,27 @@ def beneficiary_export(*, beneficiary: Beneficiary) -> dict:
         for entry in entries
     ]
     return data
+
+
+def beneficiary_program(*, beneficiary: Beneficiary):
+    """The program the person follows: that of their latest diagnostic, else the only program
+    in which their prescriber issues carnets; None when it cannot be told."""
+    diagnostic = (
+        beneficiary.diagnostics.select_related("program").order_by("-created_at", "-pk").first()
+    )
+    if diagnostic is not None:
+        return diagnostic.program
+    programs = list(programs_with_quota(prescriber=beneficiary.prescriber)[:2])
+    return programs[0] if len(programs) == 1 else None
+
+
+def orientation_search_query(*, beneficiary: Beneficiary) -> str:
+    """The query string of the place search that orients this person: around their commune,
+    among the places that accept their program (when some place does), carrying the person
+    so that the orientation form opens with them selected."""
+    params = {"commune": beneficiary.commune_id, "radius": 20}
+    program = beneficiary_program(beneficiary=beneficiary)
+    if program is not None and program.pk in {pk for pk, _name in programs_with_places()}:
+        params["program"] = program.pk
+    params["personne"] = beneficiary.pk
+    return urlencode(params)

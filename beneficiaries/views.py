@@ -24,7 +24,7 @@ from beneficiaries.forms import (
 from beneficiaries.models import Beneficiary, Orientation
 from beneficiaries.pdf import orientation_sheet_pdf
 from core.exceptions import PassnumError
-from core.forms import add_errors
+from core.forms import add_errors, parse_id
 from core.registry import BENEFICIARY_SECTIONS, contributions
 from places.models import Place
 from places.selectors import opening_hours_plain
@@ -53,7 +53,7 @@ def orientation_create(request, place_pk: int):
         request.POST or None,
         prescribers=prescribers,
         beneficiaries=beneficiaries,
-        initial={"beneficiary": request.GET.get("personne")},
+        initial={"beneficiary": parse_id(request.GET.get("personne"))},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -241,6 +241,9 @@ def beneficiary_detail(request, pk: int):
             "beneficiary": beneficiary,
             "can_manage": can_manage,
             "timeline": selectors.beneficiary_timeline(beneficiary=beneficiary),
+            "orientation_search": (
+                selectors.orientation_search_query(beneficiary=beneficiary) if can_manage else ""
+            ),
             "diagnostics": beneficiary.diagnostics.select_related("program", "chosen_track"),
             "sections": sections,
         },

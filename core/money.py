@@ -13,3 +13,16 @@ def format_euros(cents: int) -> str:
     euros, rest = divmod(abs(int(cents)), 100)
     grouped = f"{euros:,}".replace(",", "\u202f")
     return f"{sign}{grouped},{rest:02d}\u00a0€"
+
+
+def percent_to_basis_points(value: Decimal) -> int:
+    """4.5 (%) -> 450 basis points; rates are kept in basis points, typed in percent."""
+    return euros_to_cents(value)
+
+
+def basis_points_to_percent(value: int) -> Decimal:
+    return (Decimal(value) / 100).normalize()
+
+
+def cents_to_euros(value: int) -> Decimal:
+    return Decimal(value) / 100

@@ -18,7 +18,7 @@ from accounts.perms import is_member_of_kind
 from accounts.selectors import organisations_list, organisations_of
 from accounts.shortcuts import organisation_acting_as
 from core.exceptions import PassnumError
-from core.forms import add_errors
+from core.forms import add_errors, parse_id
 from places import perms, selectors, services
 from places.forms import (
     ClaimDecisionForm,
@@ -42,9 +42,21 @@ def _require_directory_manager(request):
         raise PermissionDenied
 
 
+def _orienting(request) -> int | None:
+    """The person a prescriber is choosing a place for (`?personne=`, from the person's page):
+    carried from the search to the place and on to the orientation form, which checks it."""
+    if not is_member_of_kind(request.user, OrganisationKind.PRESCRIBER):
+        return None
+    return parse_id(request.GET.get("personne"))
+
+
 def search(request):
     form = PlaceSearchForm(request.GET or None, programs=selectors.programs_with_places())
-    context = {"form": form, "tile_url": settings.PASSNUM_MAP_TILE_URL}
+    context = {
+        "form": form,
+        "tile_url": settings.PASSNUM_MAP_TILE_URL,
+        "orienting": _orienting(request),
+    }
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         commune = data["commune"]
@@ -107,6 +119,7 @@ def detail(request, pk: int):
             "programs": selectors.place_accepted_programs(place=place),
             "can_manage": perms.can_manage_directory(request.user),
             "can_orient": is_member_of_kind(request.user, OrganisationKind.PRESCRIBER),
+            "orienting": _orienting(request),
             "can_claim": place.structure_id is None
             and is_member_of_kind(request.user, OrganisationKind.STRUCTURE),
             "tile_url": settings.PASSNUM_MAP_TILE_URL,

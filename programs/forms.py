@@ -5,12 +5,17 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from accounts.models import Organisation
-from core.money import euros_to_cents
+from core.money import (
+    basis_points_to_percent,
+    cents_to_euros,
+    euros_to_cents,
+    percent_to_basis_points,
+)
 from places.enums import Service
 from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory
 from programs.models import Application, Call, Program
 from programs.validators import clean_bic, clean_iban
-from territories.models import Commune, Departement
+from territories.forms import TerritoryMultipleField
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENT_SIGNATURES = {
@@ -25,11 +30,11 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
     lead_funder = forms.ModelChoiceField(
         label="Financeur principal", queryset=Organisation.objects.none(), empty_label=None
     )
-    departements = forms.ModelMultipleChoiceField(
+    departements = TerritoryMultipleField(
+        kind="departement",
         label="Départements du programme",
-        queryset=Departement.objects.order_by("code"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Tapez un nom ou un numéro (974), puis choisissez dans la liste. Sans la "
+        "liste, séparez-les par des virgules. Décochez un département pour le retirer.",
     )
     carnet_sizes_text = forms.CharField(
         label="Tailles de carnet possibles",
@@ -41,6 +46,7 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         min_value=Decimal("0.01"),
         max_value=1000,
         decimal_places=2,
+        localize=True,
         initial=10,
     )
     hourly_rate_individual_euros = forms.DecimalField(
@@ -48,6 +54,7 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         min_value=0,
         max_value=1000,
         decimal_places=2,
+        localize=True,
         initial=0,
         help_text="Pour les programmes en heures.",
     )
@@ -56,13 +63,32 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         min_value=0,
         max_value=1000,
         decimal_places=2,
+        localize=True,
         initial=0,
         help_text="Pour les programmes en heures.",
     )
-    communes_text = forms.CharField(
+    communes = TerritoryMultipleField(
+        kind="commune",
         label="Communes en plus des départements",
-        required=False,
-        help_text="Codes INSEE séparés par des virgules, par exemple : 97415, 97407.",
+        help_text="Tapez un nom ou un code postal, puis choisissez dans la liste. Sans la liste, "
+        "séparez-les par des virgules. Décochez une commune pour la retirer.",
+    )
+    operator_fee_purchase_percent = forms.DecimalField(
+        label="Frais de l'opérateur sur les achats (%)",
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        localize=True,
+        initial=0,
+        help_text="Par exemple 4 pour 4 % du montant des carnets achetés.",
+    )
+    operator_fee_per_place_euros = forms.DecimalField(
+        label="Frais annuels de l'opérateur par lieu (€)",
+        min_value=0,
+        max_value=100_000,
+        decimal_places=2,
+        localize=True,
+        initial=0,
     )
     diagnostic_text = forms.CharField(
         label="Questions du diagnostic",
@@ -94,6 +120,7 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
             "slug",
             "lead_funder",
             "departements",
+            "communes",
             "unit_kind",
             "starts_on",
             "ends_on",
@@ -106,8 +133,6 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
             "validity_tolerance_days",
             "validity_months",
             "target_beneficiaries_per_year",
-            "operator_fee_purchase_bp",
-            "operator_fee_per_place_cents",
             "min_weekly_opening_hours",
             "min_age",
             "residence_required",
@@ -130,21 +155,35 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, funders, **kwargs):
+    def __init__(self, *args, funders=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_funder"].queryset = funders
+        if "lead_funder" in self.fields:
+            self.fields["lead_funder"].queryset = funders
+        program = self.instance
+        if program.pk:
+            self.initial.update(
+                {
+                    "carnet_sizes_text": ", ".join(str(n) for n in program.carnet_sizes),
+                    "unit_value_euros": cents_to_euros(program.unit_value_cents),
+                    "hourly_rate_individual_euros": cents_to_euros(
+                        program.hourly_rate_individual_cents
+                    ),
+                    "hourly_rate_collective_euros": cents_to_euros(
+                        program.hourly_rate_collective_cents
+                    ),
+                    "operator_fee_purchase_percent": basis_points_to_percent(
+                        program.operator_fee_purchase_bp
+                    ),
+                    "operator_fee_per_place_euros": cents_to_euros(
+                        program.operator_fee_per_place_cents
+                    ),
+                    "diagnostic_text": "\n".join(q for _key, q in program.diagnostic_questions),
+                }
+            )
 
     def clean_carnet_sizes_text(self):
         text = self.cleaned_data["carnet_sizes_text"]
         return sorted({int(n) for n in re.findall(r"\d+", text)[:20] if len(n) <= 4})
-
-    def clean_communes_text(self):
-        codes = re.findall(r"[0-9][0-9AB][0-9]{3}", self.cleaned_data["communes_text"].upper())
-        communes = list(Commune.objects.filter(code__in=codes))
-        unknown = sorted(set(codes) - {c.code for c in communes})
-        if unknown:
-            raise forms.ValidationError(f"Codes INSEE inconnus : {', '.join(unknown)}.")
-        return communes
 
     def clean_diagnostic_text(self):
         lines = [line.strip() for line in self.cleaned_data["diagnostic_text"].splitlines()]
@@ -161,15 +200,41 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
     # Where a refusal of programs.services.program_rules_check goes on this form.
     SERVICE_FIELDS = {
         "carnet_sizes": "carnet_sizes_text",
+        "unit_value_cents": "unit_value_euros",
         "hourly_rate_individual_cents": "hourly_rate_individual_euros",
         "hourly_rate_collective_cents": "hourly_rate_collective_euros",
+        "operator_fee_purchase_bp": "operator_fee_purchase_percent",
+        "operator_fee_per_place_cents": "operator_fee_per_place_euros",
+        "diagnostic_questions": "diagnostic_text",
+    }
+
+    # Form fields standing for a model field (euros for cents, text for lists).
+    FORM_TO_MODEL = {
+        "carnet_sizes_text": "carnet_sizes",
+        "unit_value_euros": "unit_value_cents",
+        "hourly_rate_individual_euros": "hourly_rate_individual_cents",
+        "hourly_rate_collective_euros": "hourly_rate_collective_cents",
+        "operator_fee_purchase_percent": "operator_fee_purchase_bp",
+        "operator_fee_per_place_euros": "operator_fee_per_place_cents",
+        "diagnostic_text": "diagnostic_questions",
     }
 
     def program_fields(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "lead_funder"}
+        """The settings as programs.services takes them: cents and basis points; a disabled
+        field (a setting that can no longer change) is left out."""
+        data = {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name in self.fields and name != "lead_funder"
+        }
         data["carnet_sizes"] = self.cleaned_data["carnet_sizes_text"]
-        data["communes"] = self.cleaned_data["communes_text"]
         data["diagnostic_questions"] = self.cleaned_data["diagnostic_text"]
+        data["operator_fee_purchase_bp"] = percent_to_basis_points(
+            self.cleaned_data["operator_fee_purchase_percent"]
+        )
+        data["operator_fee_per_place_cents"] = euros_to_cents(
+            self.cleaned_data["operator_fee_per_place_euros"]
+        )
         data["unit_value_cents"] = euros_to_cents(self.cleaned_data["unit_value_euros"])
         data["hourly_rate_individual_cents"] = euros_to_cents(
             self.cleaned_data["hourly_rate_individual_euros"]
@@ -177,7 +242,28 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         data["hourly_rate_collective_cents"] = euros_to_cents(
             self.cleaned_data["hourly_rate_collective_euros"]
         )
+        for name, field in self.fields.items():
+            if field.disabled:
+                data.pop(self.FORM_TO_MODEL.get(name, name), None)
         return data
+
+
+class ProgramSettingsForm(ProgramForm):
+    """The settings of an existing program. Once a carnet is issued, only the fields
+    programs.services.program_editable_fields names stay open; the others show, disabled."""
+
+    class Meta(ProgramForm.Meta):
+        fields = [name for name in ProgramForm.Meta.fields if name not in ("slug", "lead_funder")]
+
+    def __init__(self, *args, editable: set[str] | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["lead_funder"]
+        del self.fields["tracks_text"]
+        if editable is not None:
+            for name, field in self.fields.items():
+                if self.FORM_TO_MODEL.get(name, name) not in editable:
+                    field.disabled = True
+        self.locked = editable is not None
 
 
 class CommitmentForm(DsfrBaseForm):
@@ -216,12 +302,6 @@ class QuotaForm(DsfrBaseForm):
 
 
 class CallForm(DsfrBaseForm, forms.ModelForm):
-    criteria_text = forms.CharField(
-        label="Grille de notation",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Un critère par ligne : « critère : points ». Par exemple : « Ancrage local : 10 ».",
-    )
-
     class Meta:
         model = Call
         fields = ["title", "text", "opens_on", "closes_on"]
@@ -230,20 +310,59 @@ class CallForm(DsfrBaseForm, forms.ModelForm):
             "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def clean_criteria_text(self):
-        criteria = []
-        for number, line in enumerate(self.cleaned_data["criteria_text"].splitlines(), start=1):
-            if not line.strip():
-                continue
-            label, _, points = line.rpartition(":")
-            if not label.strip() or not points.strip().isdigit() or int(points) <= 0:
-                raise forms.ValidationError(
-                    f"Ligne {number} : écrivez « critère : points », les points étant un nombre positif."
-                )
-            criteria.append({"label": label.strip(), "max_points": int(points)})
-        if not criteria:
-            raise forms.ValidationError("Indiquez au moins un critère.")
-        return criteria
+
+class CriterionForm(DsfrBaseForm):
+    """One row of a call's scoring grid; an empty row is left out."""
+
+    label = forms.CharField(label="Critère", max_length=200, required=False)
+    max_points = forms.IntegerField(
+        label="Noté sur (points)", min_value=1, max_value=1000, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        label, points = data.get("label", "").strip(), data.get("max_points")
+        if label and points is None and not self.has_error("max_points"):
+            self.add_error("max_points", "Indiquez sur combien de points ce critère est noté.")
+        if points is not None and not label:
+            self.add_error("label", "Écrivez le critère noté sur ces points, ou videz la ligne.")
+        return data
+
+
+class BaseCriteriaFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.criteria():
+            raise forms.ValidationError(
+                "Grille de notation : indiquez au moins un critère et ses points."
+            )
+
+    def criteria(self) -> list[dict]:
+        return [
+            {
+                "label": form.cleaned_data["label"].strip(),
+                "max_points": form.cleaned_data["max_points"],
+            }
+            for form in self.forms
+            if form.cleaned_data.get("label", "").strip()
+        ]
+
+
+CRITERIA_ROWS_ADDED = 3
+CriteriaFormSet = forms.formset_factory(
+    CriterionForm, formset=BaseCriteriaFormSet, extra=CRITERIA_ROWS_ADDED, max_num=30
+)
+
+
+def criteria_formset(data=None) -> BaseCriteriaFormSet:
+    """The grid's rows; `more_rows` in the data adds empty rows (no JavaScript needed)."""
+    if data is not None and "more_rows" in data:
+        data = data.copy()
+        key = "criteres-TOTAL_FORMS"
+        total = int(data.get(key) or 0) if str(data.get(key) or "0").isdigit() else 0
+        data[key] = str(min(total + CRITERIA_ROWS_ADDED, 30))
+    return CriteriaFormSet(data, prefix="criteres")
 
 
 class ApplicationForm(DsfrBaseForm, forms.ModelForm):
@@ -362,9 +481,38 @@ class ReviewForm(DsfrBaseForm):
         return [self.cleaned_data[f"score_{i}"] for i in range(self.criteria_count)]
 
 
+AGREEMENT_ACTIONS = [
+    (AgreementStatus.SUSPENDED, "Suspendre"),
+    (AgreementStatus.ACTIVE, "Réactiver"),
+    (AgreementStatus.TERMINATED, "Résilier"),
+]
+
+
 class AgreementStatusForm(DsfrBaseForm):
-    status = forms.ChoiceField(label="Nouvel état", choices=AgreementStatus.choices)
-    reason = forms.CharField(label="Motif", required=False, max_length=1000)
+    """Starts from no choice; the page then asks to confirm before anything changes."""
+
+    status = forms.ChoiceField(
+        label="Que faire ?",
+        choices=[("", "Choisir une action")] + AGREEMENT_ACTIONS,
+        error_messages={"required": "Choisissez ce qu'il faut faire de la convention."},
+    )
+    reason = forms.CharField(
+        label="Motif",
+        required=False,
+        max_length=1000,
+        help_text="Obligatoire pour suspendre ou résilier ; la structure le reçoit.",
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        status = data.get("status")
+        if status and status != AgreementStatus.ACTIVE and not data.get("reason", "").strip():
+            self.add_error("reason", "Écrivez le motif : la structure le recevra.")
+        return data
+
+    def action_label(self) -> str:
+        return dict(AGREEMENT_ACTIONS)[self.cleaned_data["status"]]
 
 
 class CoverageForm(DsfrBaseForm):

@@ -194,3 +194,10 @@ def program_coverage(*, program: Program) -> list[CommuneCoverage]:
 
 def agreements_of(*, program: Program) -> QuerySet[Agreement]:
     return program.agreements.select_related("structure").prefetch_related("places")
+
+
+def program_has_issued(*, program: Program) -> bool:
+    """A carnet was issued in the program (its units reserved budget and quota at some time)."""
+    if program.committed_cents or program.consumed_cents or program.released_cents:
+        return True
+    return program.quotas.filter(units_issued__gt=0).exists()

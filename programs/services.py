@@ -34,7 +34,7 @@ from programs.models import (
     Review,
     Track,
 )
-from programs.selectors import program_today
+from programs.selectors import program_has_issued, program_today
 
 
 def _notify(organisations, *, subject: str, body: str, path: str) -> None:
@@ -119,6 +119,24 @@ def program_rules_check(
             f"Publics admis : situation inconnue ({', '.join(unknown)}).",
             field="eligible_categories",
         )
+
+
+_RULE_FIELDS = (
+    "unit_kind",
+    "time_zone",
+    "starts_on",
+    "ends_on",
+    "carnet_sizes",
+    "min_units_per_beneficiary",
+    "yearly_cap_units",
+    "hourly_rate_individual_cents",
+    "hourly_rate_collective_cents",
+    "validity_mode",
+    "validity_end_on",
+    "validity_months",
+    "min_age",
+    "eligible_categories",
+)
 
 
 def program_create(
@@ -211,6 +229,101 @@ def program_create(
             Track.objects.create(program=program, **track)
         audit_record(
             actor=actor, action="program.created", obj=program, organisation_id=lead_funder.pk
+        )
+    return program
+
+
+# Settings a funder may change once carnets are out: what no issued carnet depends on, and
+# dates or durations that only give people more time.
+PROGRAM_SAFE_AFTER_ISSUE = ("name", "target_beneficiaries_per_year")
+PROGRAM_EXTEND_ONLY_AFTER_ISSUE = (
+    "ends_on",
+    "validity_end_on",
+    "validity_tolerance_days",
+    "validity_months",
+)
+
+
+def program_change_check(*, program: Program, changes: dict) -> None:
+    """Until the first carnet is issued every setting may change; after, only the safe ones
+    (names, texts, the target) and dates or durations that move later. `changes`: the fields
+    that differ from the program's values (many-to-many fields as lists)."""
+    if not changes or not program_has_issued(program=program):
+        return
+    for field, value in changes.items():
+        if field in PROGRAM_SAFE_AFTER_ISSUE:
+            continue
+        label = Program._meta.get_field(field).verbose_name
+        if field in PROGRAM_EXTEND_ONLY_AFTER_ISSUE:
+            current = getattr(program, field)
+            if current is not None and value is not None and value >= current:
+                continue
+            raise ProgramsError(
+                f"« {label} » : des carnets ont déjà été remis, cette date ou durée peut "
+                "seulement être prolongée, pas avancée ni retirée.",
+                field=field,
+            )
+        raise ProgramsError(
+            f"« {label} » ne peut plus changer : des carnets ont déjà été remis avec ce "
+            "réglage. Seuls le nom, l'objectif et les dates qui se prolongent changent encore.",
+            field=field,
+        )
+
+
+def program_editable_fields(*, program: Program) -> set[str] | None:
+    """The fields a form may offer: None for all of them (no carnet issued yet)."""
+    if not program_has_issued(program=program):
+        return None
+    return set(PROGRAM_SAFE_AFTER_ISSUE) | set(PROGRAM_EXTEND_ONLY_AFTER_ISSUE)
+
+
+_M2M_SETTINGS = ("departements", "communes")
+
+
+def program_update(*, actor, program: Program, **fields) -> Program:
+    """Changes a program's settings (the fields of program_create but its funder, slug and
+    tracks); program_change_check says which may still change."""
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        changes = {}
+        for name, value in fields.items():
+            if name in _M2M_SETTINGS:
+                current = set(getattr(program, name).values_list("pk", flat=True))
+                if current != {item.pk for item in value}:
+                    changes[name] = list(value)
+            elif name == "carnet_sizes":
+                value = sorted(set(value))
+                if value != sorted(program.carnet_sizes):
+                    changes[name] = value
+            elif name == "eligible_categories":
+                value = sorted(set(value))
+                if value != sorted(program.eligible_categories):
+                    changes[name] = value
+            elif name in ("diagnostic_questions",):
+                if list(value) != list(program.diagnostic_questions):
+                    changes[name] = list(value)
+            elif getattr(program, name) != value:
+                changes[name] = value
+        program_change_check(program=program, changes=changes)
+        if not changes:
+            return program
+        merged = {name: getattr(program, name) for name in _RULE_FIELDS}
+        merged.update({k: v for k, v in changes.items() if k in _RULE_FIELDS})
+        program_rules_check(**merged)
+        for name, value in changes.items():
+            if name not in _M2M_SETTINGS:
+                setattr(program, name, value)
+        program.full_clean(exclude=["lead_funder", "slug"])
+        program.save()
+        for name in _M2M_SETTINGS:
+            if name in changes:
+                getattr(program, name).set(changes[name])
+        audit_record(
+            actor=actor,
+            action="program.updated",
+            obj=program,
+            organisation_id=program.lead_funder_id,
+            data={"fields": sorted(changes)},
         )
     return program
 

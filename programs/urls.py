@@ -18,6 +18,7 @@ urlpatterns = [
     path("conventions/<int:pk>/etat/", views.agreement_status, name="agreement_status"),
     path("lieux/<int:pk>/gerer/", views.place_manage, name="place_manage"),
     path("<slug:slug>/", views.program_detail, name="program_detail"),
+    path("<slug:slug>/reglages/", views.program_edit, name="program_edit"),
     path("<slug:slug>/financements/", views.commitment_add, name="commitment_add"),
     path("<slug:slug>/quotas/", views.quota_set, name="quota_set"),
     path("<slug:slug>/appels/nouveau/", views.call_create, name="call_create"),

@@ -25,8 +25,10 @@ from programs.forms import (
     DecisionForm,
     PlaceProgramsForm,
     ProgramForm,
+    ProgramSettingsForm,
     QuotaForm,
     ReviewForm,
+    criteria_formset,
 )
 from programs.models import Agreement, Application, Call, Program
 
@@ -68,7 +70,31 @@ def program_create(request):
         else:
             messages.success(request, f"Programme « {program.name} » créé.")
             return redirect("programs:program_detail", slug=program.slug)
-    return render(request, "programs/program_form.html", {"form": form})
+    return render(request, "programs/program_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def program_edit(request, slug: str):
+    program = _program_for_manager(request, slug)
+    editable = services.program_editable_fields(program=program)
+    form = ProgramSettingsForm(request.POST or None, instance=program, editable=editable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_update(
+                actor=request.user,
+                program=Program.objects.get(pk=program.pk),
+                **form.program_fields(),
+            )
+        except PassnumError as error:
+            add_errors(form, error, fields=ProgramForm.SERVICE_FIELDS)
+        else:
+            messages.success(request, "Réglages enregistrés.")
+            return redirect("programs:program_detail", slug=program.slug)
+    return render(
+        request,
+        "programs/program_form.html",
+        {"form": form, "program": program, "creating": False},
+    )
 
 
 @login_required
@@ -147,7 +173,9 @@ def quota_set(request, slug: str):
 def call_create(request, slug: str):
     program = _program_for_manager(request, slug)
     form = CallForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    criteria = criteria_formset(request.POST if request.method == "POST" else None)
+    adding_rows = "more_rows" in request.POST
+    if request.method == "POST" and not adding_rows and form.is_valid() and criteria.is_valid():
         data = form.cleaned_data
         try:
             call = services.call_create(
@@ -157,7 +185,7 @@ def call_create(request, slug: str):
                 text=data["text"],
                 opens_on=data["opens_on"],
                 closes_on=data["closes_on"],
-                criteria=data["criteria_text"],
+                criteria=criteria.criteria(),
             )
         except PassnumError as error:
             add_errors(form, error)
@@ -166,8 +194,8 @@ def call_create(request, slug: str):
             return redirect("programs:call_detail", pk=call.pk)
     return render(
         request,
-        "programs/simple_form.html",
-        {"form": form, "program": program, "title": "Lancer un appel à manifestation d'intérêt"},
+        "programs/call_form.html",
+        {"form": form, "criteria": criteria, "program": program, "adding_rows": adding_rows},
     )
 
 
@@ -431,13 +459,12 @@ def application_review(request, pk: int):
 @login_required
 @require_POST
 def agreement_status(request, pk: int):
-    agreement = get_object_or_404(Agreement.objects.select_related("program"), pk=pk)
+    """First post: the chosen change is shown to be confirmed; second post (confirm): done."""
+    agreement = get_object_or_404(Agreement.objects.select_related("program", "structure"), pk=pk)
     if not perms.can_manage_program(request.user, agreement.program):
         raise PermissionDenied
     form = AgreementStatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choisissez le nouvel état de la convention.")
-    else:
+    if form.is_valid() and form.cleaned_data["confirm"]:
         try:
             services.agreement_set_status(
                 actor=request.user,
@@ -445,10 +472,16 @@ def agreement_status(request, pk: int):
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
             )
-            messages.success(request, "Convention mise à jour.")
         except PassnumError as error:
-            messages.error(request, str(error))
-    return redirect("programs:program_detail", slug=agreement.program.slug)
+            add_errors(form, error)
+        else:
+            messages.success(request, "Convention mise à jour.")
+            return redirect("programs:program_detail", slug=agreement.program.slug)
+    return render(
+        request,
+        "programs/agreement_confirm.html",
+        {"agreement": agreement, "form": form, "program": agreement.program},
+    )
 
 
 @login_required

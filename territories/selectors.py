@@ -3,7 +3,7 @@ import re
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from core.text import normalize_search
-from territories.models import Commune
+from territories.models import Commune, Departement
 
 _DEPARTEMENT_CODE = re.compile(r"^(\d{2,3}|2a|2b)$")
 
@@ -52,3 +52,17 @@ def commune_search(*, query: str, limit: int = 10) -> QuerySet[Commune] | list[C
 
 def commune_get(*, code: str) -> Commune | None:
     return Commune.objects.select_related("departement").filter(code=code).first()
+
+
+def departement_search(*, query: str, limit: int = 10) -> list[Departement]:
+    """Finds départements by code ("974", "2a") or by name, accents and case aside."""
+    text = normalize_search(query)
+    if not text:
+        return []
+    code = text.replace(" ", "").upper()
+    exact = list(Departement.objects.filter(code=code))
+    if exact:
+        return exact
+    found = [d for d in Departement.objects.order_by("code") if text in normalize_search(d.name)]
+    found.sort(key=lambda d: (not normalize_search(d.name).startswith(text), d.code))
+    return found[:limit]

@@ -33,15 +33,45 @@
       items[active].scrollIntoView({ block: "nearest" });
     }
 
+    var chosen = root.querySelector("[data-autocomplete-chosen]");
+
+    // Several values: a choice becomes a checked box (unchecking it removes the value).
+    function addChosen(item) {
+      var id = input.id + "-" + item.dataset.value;
+      var existing = document.getElementById(id);
+      if (existing) { existing.checked = true; return; }
+      var li = document.createElement("li");
+      li.className = "fr-checkbox-group fr-checkbox-group--sm";
+      var box = document.createElement("input");
+      box.type = "checkbox";
+      box.name = root.dataset.name;
+      box.value = item.dataset.value;
+      box.id = id;
+      box.checked = true;
+      var label = document.createElement("label");
+      label.className = "fr-label";
+      label.htmlFor = id;
+      label.textContent = item.dataset.label;
+      li.appendChild(box);
+      li.appendChild(label);
+      chosen.appendChild(li);
+    }
+
     function choose(item) {
-      hidden.value = item.dataset.value;
-      input.value = item.dataset.label;
-      status.textContent = item.dataset.label + " choisie";
+      if (chosen) {
+        addChosen(item);
+        input.value = "";
+        status.textContent = item.dataset.label + " ajouté à la liste";
+      } else {
+        hidden.value = item.dataset.value;
+        input.value = item.dataset.label;
+        status.textContent = item.dataset.label + " choisie";
+      }
       close();
       input.dispatchEvent(new CustomEvent("commune:selected", { bubbles: true, detail: item.dataset }));
     }
 
-    input.addEventListener("input", function () { hidden.value = ""; });
+    input.addEventListener("input", function () { if (hidden) hidden.value = ""; });
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") { event.preventDefault(); highlight(active + 1); }
       else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
@@ -56,7 +86,7 @@
       var count = options(list).length;
       input.setAttribute("aria-expanded", count ? "true" : "false");
       active = -1;
-      status.textContent = count ? count + " communes proposées, utilisez les flèches" : "Aucune commune trouvée";
+      status.textContent = count ? count + " propositions, utilisez les flèches" : "Aucune proposition";
     });
     input.addEventListener("blur", function () { setTimeout(close, 150); });
   }

@@ -227,3 +227,73 @@ def test_list_pages_query_count_does_not_grow(
         make_beneficiary()
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_orienting_from_the_person_page_keeps_program_commune_and_person(
+    client, money_program, beneficiary, advisor, reunion_places, funder_user
+):
+    """Person page → search filtered on their program and commune → place → orientation form
+    with the person already chosen."""
+    from places.services import place_program_accept
+
+    place, other = Place.objects.filter(commune_ref=beneficiary.commune).order_by("pk")[:2]
+    place_program_accept(actor=funder_user, place=place, program=money_program)
+    diagnostic_record(
+        actor=advisor, beneficiary=beneficiary, program=money_program, kind="entry", answers=ANSWERS
+    )
+    client.force_login(advisor)
+    person_page = client.get(f"/beneficiaires/personnes/{beneficiary.pk}/").content.decode()
+    search_url = (
+        f"/lieux/?commune={beneficiary.commune_id}&amp;radius=20&amp;program={money_program.pk}"
+        f"&amp;personne={beneficiary.pk}"
+    )
+    assert search_url in person_page and "Orienter vers un lieu" in person_page
+
+    search = client.get(search_url.replace("&amp;", "&")).content.decode()
+    assert f'<input type="hidden" name="personne" value="{beneficiary.pk}">' in search
+    assert f'<option value="{money_program.pk}" selected>' in search
+    assert f"/lieux/{place.pk}/?personne={beneficiary.pk}" in search
+    assert f"/lieux/{other.pk}/?personne=" not in search  # filtered on the program
+
+    detail = client.get(f"/lieux/{place.pk}/?personne={beneficiary.pk}").content.decode()
+    form_url = f"/beneficiaires/orienter/{place.pk}/?personne={beneficiary.pk}"
+    assert form_url in detail
+    form = client.get(form_url).content.decode()
+    assert f'<option value="{beneficiary.pk}" selected>' in form
+
+
+def test_the_person_is_not_carried_for_someone_who_does_not_orient(client, reunion_places):
+    place = Place.objects.get(source_id="ultra-num-974-002")
+    detail = client.get(f"/lieux/{place.pk}/?personne=12").content.decode()
+    assert "personne=12" not in detail
+    search = client.get("/lieux/?commune=97415&radius=20&personne=12").content.decode()
+    assert 'name="personne"' not in search and "?personne=12" not in search
+
+
+def test_without_a_diagnostic_the_program_is_the_prescribers_only_one(
+    money_program, beneficiary, prescriber
+):
+    from beneficiaries.selectors import beneficiary_program, orientation_search_query
+
+    assert beneficiary_program(beneficiary=beneficiary) == money_program
+    # No place accepts the program: the search is not filtered on it (it would find nothing).
+    query = orientation_search_query(beneficiary=beneficiary)
+    assert "program=" not in query and f"personne={beneficiary.pk}" in query
+
+
+def test_the_orientation_sheet_prints_the_opening_hours(client, orientation_world):
+    s = orientation_world
+    orientation = orientation_create(
+        actor=s["advisor"], prescriber=s["prescriber"], place=s["place"], person_name="A", need="B"
+    )
+    client.force_login(s["advisor"])
+    sheet = client.get(f"/beneficiaires/orientations/{orientation.pk}/").content.decode()
+    article = sheet.split('<article class="passnum-sheet">')[1].split("</article>")[0]
+    assert "Quand y aller" in article and "Samedi : 8 h à 16 h" in article
+    pdf = client.get(f"/beneficiaires/orientations/{orientation.pk}/fiche.pdf")
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Quand y aller" in text and "8 h à 16 h" in text
+
+    Place.objects.filter(pk=s["place"].pk).update(horaires="", horaires_valid=False)
+    sheet = client.get(f"/beneficiaires/orientations/{orientation.pk}/").content.decode()
+    assert "Les horaires ne sont pas connus" in sheet

@@ -296,3 +296,54 @@ def test_an_operator_link_survives_the_end_of_an_agreement(
         actor=funder_user, agreement=agreement, status="terminated", reason="fin"
     )
     assert place.program_links.get().link_source == "operator"
+
+
+def test_every_setting_changes_until_the_first_carnet_then_only_the_safe_ones(
+    program, funder_user, prescriber
+):
+    program = services.program_update(
+        actor=funder_user,
+        program=program,
+        hourly_rate_individual_cents=3500,
+        carnet_sizes=[5, 10],
+        communes=[],
+    )
+    assert (program.hourly_rate_individual_cents, program.carnet_sizes) == (3500, [5, 10])
+    assert services.program_editable_fields(program=program) is None
+
+    CommitmentFactory(program=program, actor=funder_user, amount_cents=1_000_000)
+    services.quota_set(actor=funder_user, program=program, prescriber=prescriber, units=100)
+    services.budget_reserve(program=program, prescriber=prescriber, units=10)  # a carnet
+    program.refresh_from_db()
+    assert "hourly_rate_individual_cents" not in services.program_editable_fields(program=program)
+
+    with pytest.raises(ProgramsError) as refused:
+        services.program_update(actor=funder_user, program=program, hourly_rate_individual_cents=1)
+    assert refused.value.field == "hourly_rate_individual_cents"
+    assert "des carnets ont déjà été remis" in refused.value.message
+    with pytest.raises(ProgramsError) as earlier:
+        services.program_update(actor=funder_user, program=program, ends_on=dt.date(2026, 12, 1))
+    assert earlier.value.field == "ends_on" and "prolongée" in earlier.value.message
+    with pytest.raises(ProgramsError):
+        services.program_update(actor=funder_user, program=program, validity_end_on=None)
+
+    program = services.program_update(
+        actor=funder_user,
+        program=program,
+        name="Kap Konèk.t 2026-2027",
+        ends_on=dt.date(2027, 6, 30),
+        validity_end_on=dt.date(2027, 6, 30),
+        hourly_rate_individual_cents=3500,  # unchanged: allowed
+    )
+    program.refresh_from_db()
+    assert (program.name, program.ends_on) == ("Kap Konèk.t 2026-2027", dt.date(2027, 6, 30))
+    entry = AuditEntry.objects.filter(action="program.updated").order_by("pk").last()
+    assert entry.data == {"fields": ["ends_on", "name", "validity_end_on"]}
+
+
+def test_settings_still_hold_together_when_changed(program, funder_user):
+    with pytest.raises(ProgramsError) as refused:
+        services.program_update(actor=funder_user, program=program, ends_on=dt.date(2025, 1, 1))
+    assert refused.value.field == "ends_on"
+    program.refresh_from_db()
+    assert program.ends_on == dt.date(2026, 12, 31)

@@ -7,7 +7,7 @@ from core.models import AuditEntry
 from places.models import Place
 from programs.enums import AgreementStatus, ApplicationStatus
 from programs.models import Agreement, Application, Program
-from tests.factories import VALID_BIC, VALID_IBAN, ApplicationFactory
+from tests.factories import VALID_BIC, VALID_IBAN, ApplicationFactory, CommitmentFactory
 
 FORM = {
     "name": "Kap test",
@@ -28,8 +28,8 @@ FORM = {
     "validity_end_on": "2026-12-31",
     "validity_tolerance_days": "31",
     "target_beneficiaries_per_year": "1000",
-    "operator_fee_purchase_bp": "0",
-    "operator_fee_per_place_cents": "0",
+    "operator_fee_purchase_percent": "0",
+    "operator_fee_per_place_euros": "0",
     "min_weekly_opening_hours": "24",
 }
 
@@ -72,11 +72,12 @@ def test_a_funder_creates_a_program_from_the_form(client, communes, funder, fund
         "validity_tolerance_days": "31",
         "validity_months": "",
         "target_beneficiaries_per_year": "2500",
-        "operator_fee_purchase_bp": "400",
-        "operator_fee_per_place_cents": "7700",
+        "operator_fee_purchase_percent": "4,5",
+        "operator_fee_per_place_euros": "77",
         "min_weekly_opening_hours": "24",
         "tracks_text": "Généraliste : démarches, sécurité",
-        "communes_text": "47001, 47157",
+        "communes": ["47001"],
+        "communes_label": "47157",
         "diagnostic_text": "Savez-vous allumer une tablette ?\nSavez-vous lire un courriel ?",
     }
     response = client.post("/programmes/nouveau/", data)
@@ -89,6 +90,8 @@ def test_a_funder_creates_a_program_from_the_form(client, communes, funder, fund
     )
     assert program.tracks.get().themes == "démarches, sécurité"
     assert sorted(program.communes.values_list("code", flat=True)) == ["47001", "47157"]
+    assert list(program.departements.values_list("code", flat=True)) == ["47"]
+    assert (program.operator_fee_purchase_bp, program.operator_fee_per_place_cents) == (450, 7700)
     page = client.get("/programmes/pass-test/").content.decode()
     assert "Carnets de 5 ou 10 unités" in page and "2 questions propres au programme" in page
     from beneficiaries.forms import DiagnosticForm
@@ -98,8 +101,14 @@ def test_a_funder_creates_a_program_from_the_form(client, communes, funder, fund
         "Savez-vous allumer une tablette ?",
         "Savez-vous lire un courriel ?",
     ]
-    bad = client.post("/programmes/nouveau/", data | {"slug": "autre", "communes_text": "99999"})
-    assert "Codes INSEE inconnus : 99999." in bad.content.decode()
+    bad = client.post(
+        "/programmes/nouveau/", data | {"slug": "autre", "communes_label": "Agen, Nullepart"}
+    )
+    content = bad.content.decode()
+    assert "Commune introuvable : « Nullepart »" in content
+    # What was found stays checked, what was not stays typed.
+    assert 'value="47001" id="id_communes-47001" checked' in content
+    assert 'name="communes_label" value="Nullepart"' in content
 
 
 def test_program_form_keeps_input_when_validity_is_missing(client, communes, funder, funder_user):
@@ -123,8 +132,8 @@ def test_program_form_keeps_input_when_validity_is_missing(client, communes, fun
             "validity_mode": "fixed_end",
             "validity_tolerance_days": "31",
             "target_beneficiaries_per_year": "0",
-            "operator_fee_purchase_bp": "0",
-            "operator_fee_per_place_cents": "0",
+            "operator_fee_purchase_percent": "0",
+            "operator_fee_per_place_euros": "0",
             "min_weekly_opening_hours": "24",
         },
     )
@@ -387,3 +396,143 @@ def test_operator_links_a_place_to_a_structure_and_a_program(
     assert list(place.program_links.values_list("program", flat=True)) == [program.pk]
     client.post(f"/programmes/lieux/{place.pk}/gerer/", {"structure": structure.pk})
     assert not place.program_links.exists()
+
+
+def _settings_data(client, url):
+    """The settings form as the page fills it, ready to post back."""
+    form = client.get(url).context["form"]
+    data = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form[name].value()
+        if name in ("departements", "communes"):
+            data[name] = [item.pk for item in value or []]
+        elif isinstance(value, list):
+            data[name] = value
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = (
+                str(value).replace(".", ",")
+                if name.endswith(("_euros", "_percent"))
+                else str(value)
+            )
+    return data
+
+
+def test_the_funder_edits_the_settings_in_euros_until_the_first_carnet(
+    client, program, funder, funder_user, prescriber
+):
+    from programs import services
+
+    url = f"/programmes/{program.slug}/reglages/"
+    client.force_login(funder_user)
+    page = client.get(url).content.decode()
+    assert 'name="hourly_rate_individual_euros" value="30"' in page
+    assert 'value="974" id="id_departements-974" checked' in page
+    data = _settings_data(client, url) | {
+        "hourly_rate_individual_euros": "32,50",
+        "operator_fee_purchase_percent": "4",
+        "communes_label": "Saint-Paul",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    program.refresh_from_db()
+    assert (program.hourly_rate_individual_cents, program.operator_fee_purchase_bp) == (3250, 400)
+    assert list(program.communes.values_list("code", flat=True)) == ["97415"]
+
+    CommitmentFactory(program=program, actor=funder_user, amount_cents=1_000_000)
+    services.quota_set(actor=funder_user, program=program, prescriber=prescriber, units=100)
+    services.budget_reserve(program=program, prescriber=prescriber, units=10)
+    page = client.get(url).content.decode()
+    assert "Des carnets ont déjà été remis" in page
+    assert 'name="hourly_rate_individual_euros" value="32,5"' in page and "disabled" in page
+    data = _settings_data(client, url)
+    assert "hourly_rate_individual_euros" not in data and "name" in data
+    response = client.post(
+        url, data | {"name": "Kap 2026-2027", "hourly_rate_individual_euros": "1"}
+    )
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert (program.name, program.hourly_rate_individual_cents) == ("Kap 2026-2027", 3250)
+    earlier = client.post(url, data | {"ends_on": "2026-06-30"})
+    assert "peut seulement être prolongée" in earlier.content.decode()
+
+
+def test_the_settings_page_is_for_the_programs_managers(
+    client, program, make_organisation, make_member
+):
+    client.force_login(make_member(make_organisation(kinds=("funder",))))
+    assert client.get(f"/programmes/{program.slug}/reglages/").status_code == 403
+
+
+def test_the_scoring_grid_is_edited_as_rows(client, program, funder_user):
+    client.force_login(funder_user)
+    url = f"/programmes/{program.slug}/appels/nouveau/"
+    page = client.get(url).content.decode()
+    assert page.count('name="criteres-') >= 6 + 4  # 3 rows of 2 fields, management form
+    data = {
+        "title": "Appel 2027",
+        "text": "Rejoignez le programme.",
+        "opens_on": "2026-12-01",
+        "closes_on": "2027-01-31",
+        "criteres-TOTAL_FORMS": "3",
+        "criteres-INITIAL_FORMS": "0",
+        "criteres-MIN_NUM_FORMS": "0",
+        "criteres-MAX_NUM_FORMS": "30",
+        "criteres-0-label": "Ancrage local",
+        "criteres-0-max_points": "10",
+        "criteres-1-label": "",
+        "criteres-1-max_points": "",
+        "criteres-2-label": "",
+        "criteres-2-max_points": "5",
+    }
+    more = client.post(url, data | {"more_rows": "1"})
+    assert more.status_code == 200 and 'name="criteres-5-label"' in more.content.decode()
+    assert 'value="Ancrage local"' in more.content.decode()
+    assert not program.calls.exists()
+    refused = client.post(url, data).content.decode()
+    assert "Écrivez le critère noté sur ces points" in refused
+    empty = client.post(
+        url,
+        data | {"criteres-0-label": "", "criteres-0-max_points": "", "criteres-2-max_points": ""},
+    )
+    assert "indiquez au moins un critère" in empty.content.decode()
+    response = client.post(url, data | {"criteres-2-label": "Accessibilité"})
+    call = program.calls.get()
+    assert response.url == f"/programmes/appels/{call.pk}/"
+    assert call.criteria == [
+        {"label": "Ancrage local", "max_points": 10},
+        {"label": "Accessibilité", "max_points": 5},
+    ]
+
+
+def test_an_agreement_change_starts_from_no_choice_and_is_confirmed(
+    client, program, structure, funder_user
+):
+    from tests.factories import AgreementFactory
+
+    agreement = AgreementFactory(
+        program=program, structure=structure, accepted_by=funder_user, active=True
+    )
+    client.force_login(funder_user)
+    page = client.get(f"/programmes/{program.slug}/").content.decode()
+    assert '<option value="" selected disabled>Choisir une action</option>' in page
+    url = f"/programmes/conventions/{agreement.pk}/etat/"
+    nothing = client.post(url, {"status": "", "reason": ""}).content.decode()
+    assert "Choisissez ce qu&#x27;il faut faire de la convention." in nothing
+    no_reason = client.post(url, {"status": "suspended", "reason": ""}).content.decode()
+    assert "Écrivez le motif" in no_reason
+    asked = client.post(url, {"status": "suspended", "reason": "Pièces manquantes"})
+    content = asked.content.decode()
+    assert "Suspendre cette convention ?" in content and "Confirmer : suspendre" in content
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.ACTIVE
+    done = client.post(url, {"status": "suspended", "reason": "Pièces manquantes", "confirm": "1"})
+    assert done.url == f"/programmes/{program.slug}/"
+    agreement.refresh_from_db()
+    assert (agreement.status, agreement.status_reason) == ("suspended", "Pièces manquantes")

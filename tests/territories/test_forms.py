@@ -16,3 +16,36 @@ def test_commune_field_takes_the_hidden_code_or_what_was_typed(communes):
     form = _Form({"commune_label": "Atlantide"})
     assert not form.is_valid() and "introuvable" in form.errors["commune"][0]
     assert 'value="Atlantide"' in str(form["commune"])
+
+
+def test_several_territories_come_from_checked_boxes_and_from_typed_names(communes):
+    from django import forms as django_forms
+    from django.http import QueryDict
+
+    from territories.forms import TerritoryMultipleField
+
+    class Form(django_forms.Form):
+        departements = TerritoryMultipleField(kind="departement")
+        communes = TerritoryMultipleField(kind="commune")
+
+    data = QueryDict(mutable=True)
+    data.setlist("communes", ["97415"])
+    data["communes_label"] = "Le Port, 97415, Agen"
+    data["departements_label"] = "la reunion; 47"
+    form = Form(data)
+    assert form.is_valid(), form.errors
+    assert [c.code for c in form.cleaned_data["communes"]] == ["97415", "97407", "47001"]
+    assert [d.code for d in form.cleaned_data["departements"]] == ["974", "47"]
+
+    form = Form(QueryDict("communes_label=Saint&departements_label=999"))
+    assert not form.is_valid()
+    assert form.errors["communes"] == [
+        "Commune introuvable : « Saint ». Vérifiez l'orthographe ou tapez le code."
+    ]
+    assert "« 999 »" in form.errors["departements"][0]
+    assert Form().is_valid() is False and Form({}).is_valid()
+
+
+def test_the_departement_autocomplete_offers_options(client, communes):
+    page = client.get("/territoires/departements/?list=l&departements_label=Lot, reun").content
+    assert b'data-value="974"' in page and b'role="option"' in page
