@@ -35,7 +35,8 @@ class Place(models.Model):
     collected_by = models.CharField("structure collectant la donnée", max_length=200, blank=True)
     itinerance = models.JSONField(default=list, blank=True)
     structure_parente = models.CharField("structure parente", max_length=250, blank=True)
-    date_maj = models.DateField("date de mise à jour")
+    # None: the source gave no date, or a meaningless one (1969-12-31).
+    date_maj = models.DateField("date de mise à jour", null=True, blank=True)
     services = models.JSONField(default=list, blank=True)
     publics_specifiquement_adresses = models.JSONField(default=list, blank=True)
     prise_en_charge_specifique = models.JSONField(default=list, blank=True)
@@ -47,6 +48,12 @@ class Place(models.Model):
     modalites_accompagnement = models.JSONField(default=list, blank=True)
     fiche_acces_libre = models.URLField(max_length=500, blank=True)
     prise_rdv = models.URLField(max_length=500, blank=True)
+
+    accepts_pass_numerique = models.BooleanField(
+        "accepte le Pass numérique (selon la source)",
+        default=False,
+        help_text="Label APTIC ou condition « Accepte le Pass numérique » du standard v0.1.",
+    )
 
     commune_ref = models.ForeignKey(
         "territories.Commune",

@@ -27,7 +27,9 @@ STANDARD_MODEL_FIELDS = [
 
 
 @dataclass
-class RejectedRow:
+class RowProblems:
+    """The rules a row of the file broke: the whole row (rejected) or one value (dropped)."""
+
     line: int
     source_id: str
     errors: list[FieldError]
@@ -37,27 +39,49 @@ class RejectedRow:
 class ImportReport:
     version: str = ""
     read: int = 0
-    imported: int = 0
+    added: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected_rows: list[RejectedRow] = field(default_factory=list)
+    rejected_rows: list[RowProblems] = field(default_factory=list)
+    warning_rows: list[RowProblems] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
         return len(self.rejected_rows)
 
+    @property
+    def dropped_values(self) -> int:
+        return sum(len(row.errors) for row in self.warning_rows)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "dropped_values": self.dropped_values,
+        }
+
     def summary(self) -> str:
         return (
-            f"lus : {self.read} ; importés : {self.imported} ; mis à jour : {self.updated} ; "
-            f"inchangés : {self.unchanged} ; rejetés : {self.rejected}"
+            f"lus : {self.read} ; ajoutés : {self.added} ; mis à jour : {self.updated} ; "
+            f"inchangés : {self.unchanged} ; rejetés : {self.rejected} ; "
+            f"valeurs ignorées : {self.dropped_values}"
         )
 
     def write_csv(self, stream) -> None:
         writer = csv.writer(stream)
-        writer.writerow(["ligne", "id", "champ", "valeur", "règle"])
-        for row in self.rejected_rows:
-            for error in row.errors:
-                writer.writerow([row.line, row.source_id, error.field, error.value, error.rule])
+        writer.writerow(["ligne", "id", "suite", "champ", "valeur", "règle"])
+        for outcome, rows in (
+            ("ligne rejetée", self.rejected_rows),
+            ("valeur ignorée", self.warning_rows),
+        ):
+            for row in rows:
+                for error in row.errors:
+                    writer.writerow(
+                        [row.line, row.source_id, outcome, error.field, error.value, error.rule]
+                    )
 
 
 def _decode(content: bytes) -> str:
@@ -143,7 +167,8 @@ def places_import(
     seen: set[tuple[str, str]] = set()
     for line, row in rows:
         report.read += 1
-        values, errors = parse_row(row, version=report.version)
+        parsed = parse_row(row, version=report.version)
+        values, errors = parsed.values, parsed.errors
         values["source"] = (source or values["collected_by"] or "import")[:100]
         key = (values["source"], values["source_id"])
         if values["source_id"] and key in seen:
@@ -151,27 +176,22 @@ def places_import(
                 FieldError("id", values["source_id"], "identifiant en double dans le fichier")
             )
         if errors:
-            report.rejected_rows.append(RejectedRow(line, values["source_id"], errors))
+            report.rejected_rows.append(RowProblems(line, values["source_id"], errors))
             continue
+        if parsed.warnings:
+            report.warning_rows.append(RowProblems(line, values["source_id"], parsed.warnings))
         seen.add(key)
         valid.append(values)
     resolver = _CommuneResolver(valid)
     with transaction.atomic():
         for start in range(0, len(valid), BATCH_SIZE):
             _upsert_batch(valid[start : start + BATCH_SIZE], resolver, report)
-        if actor is not None or report.imported or report.updated:
+        if actor is not None or report.added or report.updated:
             audit_record(
                 actor=actor,
                 action="places.import",
                 object_type="places.place",
-                data={
-                    "source": source,
-                    "read": report.read,
-                    "imported": report.imported,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "rejected": report.rejected,
-                },
+                data={"source": source, **report.counts()},
             )
         if dry_run:
             transaction.set_rollback(True)
@@ -208,7 +228,7 @@ def _upsert_batch(batch: list[dict], resolver: _CommuneResolver, report: ImportR
         place.updated_at = timezone.now()
         to_update.append(place)
     Place.objects.bulk_create(to_create, batch_size=500)
-    report.imported += len(to_create)
+    report.added += len(to_create)
     if to_update:
         fields = [*STANDARD_MODEL_FIELDS, "row_hash", "updated_at"]
         Place.objects.bulk_update(to_update, fields, batch_size=500)

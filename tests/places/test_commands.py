@@ -34,12 +34,15 @@ def test_command_is_dry_by_default_and_writes_the_report(communes, tmp_path):
         stderr=io.StringIO(),
     )
     assert out.getvalue().strip().splitlines()[-1] == (
-        "lus : 155 ; importés : 152 ; mis à jour : 0 ; inchangés : 0 ; rejetés : 3"
+        "lus : 155 ; ajoutés : 152 ; mis à jour : 0 ; inchangés : 0 ; rejetés : 3 ; "
+        "valeurs ignorées : 1"
     )
     assert Place.objects.count() == 0
     lines = list(csv.reader(report_path.open()))
-    assert lines[0] == ["ligne", "id", "champ", "valeur", "règle"]
-    assert sorted(int(line[0]) for line in lines[1:]) == [6, 41, 101]
+    assert lines[0] == ["ligne", "id", "suite", "champ", "valeur", "règle"]
+    rejected = [line for line in lines[1:] if line[2] == "ligne rejetée"]
+    assert sorted(int(line[0]) for line in rejected) == [6, 41, 101]
+    assert [line[0] for line in lines[1:] if line[2] == "valeur ignorée"] == ["61"]
     call_command(
         "import_places",
         str(path),

@@ -19,7 +19,7 @@ from tests.places.helpers import FIXTURES, REUNION_FILE, broken_file, place_row,
 
 
 def test_reunion_file_imports_155_places_with_no_rejection(reunion_places):
-    assert (reunion_places.read, reunion_places.imported, reunion_places.rejected) == (155, 155, 0)
+    assert (reunion_places.read, reunion_places.added, reunion_places.rejected) == (155, 155, 0)
     assert reunion_places.version == "1.0"
     assert Place.objects.count() == 155
     assert Place.objects.filter(commune_ref__isnull=True).count() == 0
@@ -28,7 +28,7 @@ def test_reunion_file_imports_155_places_with_no_rejection(reunion_places):
 def test_reimporting_the_same_file_changes_nothing(reunion_places):
     before = list(Place.objects.order_by("pk").values_list("pk", "updated_at"))
     again = places_import(content=REUNION_FILE.read_bytes(), source="ultra-num")
-    assert (again.imported, again.updated, again.unchanged) == (0, 0, 155)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 155)
     assert list(Place.objects.order_by("pk").values_list("pk", "updated_at")) == before
 
 
@@ -46,32 +46,44 @@ def test_a_changed_row_is_updated_and_keeps_its_structure_link(reunion_places, m
 
 def test_broken_rows_are_reported_with_their_line_and_the_rest_imports(communes):
     report = places_import(content=broken_file(), source="ultra-num")
-    assert (report.read, report.imported, report.rejected) == (155, 152, 3)
+    assert (report.read, report.added, report.rejected) == (155, 152, 3)
     found = {(row.line, e.field, e.value) for row in report.rejected_rows for e in row.errors}
-    assert found == {(6, "code_postal", "9741"), (41, "services", "Cuisine"), (101, "nom", "")}
+    assert found == {(6, "code_postal", "9741"), (41, "adresse", ""), (101, "nom", "")}
     rules = [e.rule for row in report.rejected_rows for e in row.errors]
-    assert "valeur absente du vocabulaire du standard" in rules
     assert "champ obligatoire vide" in rules
+    # An unknown value of a vocabulary is dropped and said, the row is kept.
+    (warning,) = report.warning_rows
+    assert (warning.line, [(e.field, e.value) for e in warning.errors]) == (
+        61,
+        [("services", "Cuisine")],
+    )
+    place = Place.objects.get(source_id=warning.source_id)
+    assert place.services == ["Aide aux démarches administratives"]
 
 
-def test_vocabulary_values_are_checked_whole_not_by_the_unanchored_pattern(communes):
+def test_unknown_values_and_bad_optional_fields_are_dropped_not_the_row(communes):
     rows = list(csv.DictReader(io.StringIO(REUNION_FILE.read_text())))[:1]
     rows[0]["frais_a_charge"] = "junk|Gratuit"
     rows[0]["telephone"] = "+2622629725021234"
+    rows[0]["code_insee"] = "974"
     stream = io.StringIO()
     writer = csv.DictWriter(stream, fieldnames=FIELDS_V1)
     writer.writeheader()
     writer.writerows(rows)
     report = places_import(content=stream.getvalue().encode(), source="t")
-    assert {(e.field, e.value) for e in report.rejected_rows[0].errors} == {
+    assert (report.added, report.rejected) == (1, 0)
+    assert {(e.field, e.value) for e in report.warning_rows[0].errors} == {
         ("frais_a_charge", "junk"),
         ("telephone", "+2622629725021234"),
+        ("code_insee", "974"),
     }
+    place = Place.objects.get()
+    assert (place.frais_a_charge, place.telephone, place.code_insee) == (["Gratuit"], "", "")
 
 
 def test_v01_file_imports_with_values_mapped_to_v1(communes):
     report = places_import(content=(FIXTURES / "lieux-v0.1.csv").read_bytes(), source="hub-test")
-    assert (report.version, report.imported, report.rejected) == ("0.1", 2, 0)
+    assert (report.version, report.added, report.rejected) == ("0.1", 2, 0)
     agen = Place.objects.get(source_id="v01-agen-1")
     assert agen.services == [
         "Maîtrise des outils numériques du quotidien",
@@ -97,7 +109,7 @@ def test_v01_file_imports_with_values_mapped_to_v1(communes):
 def test_json_input_is_accepted(communes):
     rows = list(csv.DictReader(io.StringIO(REUNION_FILE.read_text())))[:3]
     report = places_import(content=json.dumps(rows).encode(), name="lieux.json", source="j")
-    assert (report.read, report.imported) == (3, 3)
+    assert (report.read, report.added) == (3, 3)
 
 
 def test_duplicate_id_in_a_file_is_rejected(communes):
