@@ -71,6 +71,10 @@ class Place(models.Model):
         related_name="places",
         verbose_name="structure de médiation",
     )
+    # The source no longer lists this record (it is kept: orientations and sessions link to it).
+    removed_from_source_at = models.DateTimeField("retiré de sa source le", null=True, blank=True)
+    # Not shown in search nor exported: every source that listed the place has dropped it.
+    closed = models.BooleanField("fermé ou plus référencé", default=False)
     row_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

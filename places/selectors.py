@@ -104,6 +104,7 @@ def place_search(
     dlat = radius_km / KM_PER_DEGREE
     dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     qs = Place.objects.filter(
+        closed=False,
         latitude__range=(latitude - dlat, latitude + dlat),
         longitude__range=(longitude - dlon, longitude + dlon),
     )
@@ -217,7 +218,8 @@ def with_program_names(results: list[PlaceResult]) -> list[PlaceResult]:
 def places_export_rows():
     """Every place as a row of the standard v1.0.2, streamed."""
     names = accepted_program_names()
-    for place in Place.objects.order_by("source", "source_id").iterator(chunk_size=2000):
+    places = Place.objects.filter(closed=False).order_by("source", "source_id")
+    for place in places.iterator(chunk_size=2000):
         yield export_row(place, program_names=names.get(place.pk, []))
 
 
@@ -256,7 +258,7 @@ def places_without_structure(*, query: str, limit: int = 20) -> list[Place]:
     words = query.split()
     if not words:
         return []
-    places = Place.objects.filter(structure__isnull=True)
+    places = Place.objects.filter(structure__isnull=True, closed=False)
     for word in words:
         places = places.filter(
             Q(nom__icontains=word)

@@ -22,7 +22,17 @@ STANDARD_MODEL_FIELDS = [
     f.name
     for f in Place._meta.concrete_fields
     if f.name
-    not in ("id", "source", "source_id", "structure", "created_at", "updated_at", "row_hash")
+    not in (
+        "id",
+        "source",
+        "source_id",
+        "structure",
+        "created_at",
+        "updated_at",
+        "row_hash",
+        "removed_from_source_at",
+        "closed",
+    )
 ]
 
 
@@ -42,6 +52,7 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    closed: int = 0
     rejected_rows: list[RowProblems] = field(default_factory=list)
     warning_rows: list[RowProblems] = field(default_factory=list)
 
@@ -59,6 +70,7 @@ class ImportReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "closed": self.closed,
             "rejected": self.rejected,
             "dropped_values": self.dropped_values,
         }
@@ -66,7 +78,7 @@ class ImportReport:
     def summary(self) -> str:
         return (
             f"lus : {self.read} ; ajoutés : {self.added} ; mis à jour : {self.updated} ; "
-            f"inchangés : {self.unchanged} ; rejetés : {self.rejected} ; "
+            f"inchangés : {self.unchanged} ; fermés : {self.closed} ; rejetés : {self.rejected} ; "
             f"valeurs ignorées : {self.dropped_values}"
         )
 
@@ -157,6 +169,8 @@ def places_import(
 ) -> ImportReport:
     """Imports a file of the standard (v1.0.x or v0.1.x): valid rows are upserted by
     (source, id), every rejected row is reported with its line and the rules it breaks.
+    With a source named, the file is that source's whole list: its places missing from the
+    file are marked closed (never deleted), and come back if a later file lists them again.
     A dry run computes the same report and writes nothing."""
     rows = read_rows(content=content, name=name)
     report = ImportReport()
@@ -165,11 +179,13 @@ def places_import(
     report.version = detect_version(rows[0][1].keys())
     valid: list[dict] = []
     seen: set[tuple[str, str]] = set()
+    listed: set[str] = set()
     for line, row in rows:
         report.read += 1
         parsed = parse_row(row, version=report.version)
         values, errors = parsed.values, parsed.errors
         values["source"] = (source or values["collected_by"] or "import")[:100]
+        listed.add(values["source_id"])
         key = (values["source"], values["source_id"])
         if values["source_id"] and key in seen:
             errors.append(
@@ -186,7 +202,9 @@ def places_import(
     with transaction.atomic():
         for start in range(0, len(valid), BATCH_SIZE):
             _upsert_batch(valid[start : start + BATCH_SIZE], resolver, report)
-        if actor is not None or report.added or report.updated:
+        if source and valid:
+            report.closed = _close_missing(source=source, listed=listed)
+        if actor is not None or report.added or report.updated or report.closed:
             audit_record(
                 actor=actor,
                 action="places.import",
@@ -219,20 +237,37 @@ def _upsert_batch(batch: list[dict], resolver: _CommuneResolver, report: ImportR
         if place is None:
             to_create.append(Place(**values, row_hash=row_hash))
             continue
-        if place.row_hash == row_hash:
+        if place.row_hash == row_hash and place.removed_from_source_at is None:
             report.unchanged += 1
             continue
         for name, value in values.items():
             setattr(place, name, value)
         place.row_hash = row_hash
+        place.removed_from_source_at = None
+        place.closed = False
         place.updated_at = timezone.now()
         to_update.append(place)
     Place.objects.bulk_create(to_create, batch_size=500)
     report.added += len(to_create)
     if to_update:
-        fields = [*STANDARD_MODEL_FIELDS, "row_hash", "updated_at"]
+        fields = [*STANDARD_MODEL_FIELDS, "row_hash", "removed_from_source_at", "closed"]
+        fields.append("updated_at")
         Place.objects.bulk_update(to_update, fields, batch_size=500)
         report.updated += len(to_update)
+
+
+def _close_missing(*, source: str, listed: set[str]) -> int:
+    """The places of `source` its new file no longer lists: marked as removed and closed."""
+    current = Place.objects.filter(source=source, removed_from_source_at__isnull=True)
+    ids = [
+        pk for pk, source_id in current.values_list("pk", "source_id") if source_id not in listed
+    ]
+    now = timezone.now()
+    for start in range(0, len(ids), BATCH_SIZE):
+        Place.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(
+            removed_from_source_at=now, closed=True, updated_at=now
+        )
+    return len(ids)
 
 
 def places_import_file(*, path: Path, source: str = "", actor=None) -> ImportReport:

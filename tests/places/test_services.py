@@ -257,3 +257,47 @@ def test_the_operator_attaches_a_free_place_directly_and_closes_its_claim(
     with pytest.raises(PlacesError, match="déjà rattaché"):
         services.place_attach(actor=operator, place=free_place, structure=other)
     assert AuditEntry.objects.filter(action="places.structure_set").count() == 1
+
+
+def _without(text: str, source_id: str) -> bytes:
+    return "\n".join(line for line in text.splitlines() if source_id not in line).encode()
+
+
+def test_a_place_gone_from_its_source_is_closed_kept_and_comes_back(
+    reunion_places, make_program, client
+):
+    from places.selectors import place_search, places_export_rows
+
+    place = Place.objects.get(source_id="ultra-num-974-104")
+    program = make_program()
+    services.place_program_accept(actor=None, place=place, program=program)
+    text = REUNION_FILE.read_text()
+    report = places_import(content=_without(text, "ultra-num-974-104"), source="ultra-num")
+    assert (report.added, report.updated, report.unchanged, report.closed) == (0, 0, 154, 1)
+    place.refresh_from_db()
+    assert place.closed and place.removed_from_source_at is not None
+    assert place.program_links.count() == 1  # kept, with its links
+    assert place.pk not in {
+        r.place.pk
+        for r in place_search(latitude=place.latitude, longitude=place.longitude, radius_km=5)
+    }
+    assert "ultra-num:ultra-num-974-104" not in {row["id"] for row in places_export_rows()}
+    assert "n'est plus dans l'annuaire" in client.get(f"/lieux/{place.pk}/").content.decode()
+    # Importing the same file again closes nothing more; listing the place again reopens it.
+    again = places_import(content=_without(text, "ultra-num-974-104"), source="ultra-num")
+    assert (again.unchanged, again.closed) == (154, 0)
+    back = places_import(content=text.encode(), source="ultra-num")
+    assert (back.updated, back.unchanged, back.closed) == (1, 154, 0)
+    place.refresh_from_db()
+    assert not place.closed and place.removed_from_source_at is None
+
+
+def test_a_dry_run_or_an_import_with_no_source_named_closes_nothing(reunion_places):
+    text = REUNION_FILE.read_text()
+    dry = places_import(
+        content=_without(text, "ultra-num-974-104"), source="ultra-num", dry_run=True
+    )
+    assert dry.closed == 1
+    assert not Place.objects.filter(closed=True).exists()
+    places_import(content=_without(text, "ultra-num-974-104"))
+    assert not Place.objects.filter(closed=True).exists()
