@@ -131,6 +131,12 @@ def normalise_phone(text: str, postal_code: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=32)
+def _folded_vocabulary(name: str) -> dict[str, str]:
+    folded = {v01.fold(value): value for value in VOCABULARIES[name].values}
+    return folded | {v01.fold(alias): value for alias, value in LABEL_ALIASES.items()}
+
+
 def _vocabulary_items(name: str, raw, warnings: list[FieldError]) -> list[str]:
     """The v1 values of a vocabulary field: v1 values kept, v0.1 values mapped, the others
     dropped with a warning."""
@@ -146,8 +152,7 @@ def _vocabulary_items(name: str, raw, warnings: list[FieldError]) -> list[str]:
         return kept
     if vocabulary is None:
         return items
-    folded_v1 = {v01.fold(value): value for value in vocabulary.values}
-    folded_v1 |= {v01.fold(alias): value for alias, value in LABEL_ALIASES.items()}
+    folded_v1 = _folded_vocabulary(name)
     kept = []
     for item in items:
         value = folded_v1.get(v01.fold(item))
@@ -311,7 +316,7 @@ def _join(values) -> str:
     return "|".join(values)
 
 
-def export_row(place, *, program_names: list[str]) -> dict:
+def export_row(place, *, program_names: list[str], sources: list[str] | None = None) -> dict:
     """One place as a v1.0.2 row. Accepting a program means 'Gratuit sous condition' and the
     program's name among the other labels."""
     fees = list(place.frais_a_charge)
@@ -334,6 +339,8 @@ def export_row(place, *, program_names: list[str]) -> dict:
             value = _join(fees)
         elif name == "autres_formations_labels":
             value = others
+        elif name == "source" and sources:
+            value = ", ".join(sources)
         elif isinstance(value, list):
             value = _join(value)
         elif value is None and name != "date_maj":

@@ -35,6 +35,7 @@ def test_command_is_dry_by_default_and_writes_the_report(communes, tmp_path):
     )
     assert out.getvalue().strip().splitlines()[-1] == (
         "lus : 155 ; ajoutés : 152 ; mis à jour : 0 ; inchangés : 0 ; fermés : 0 ; rejetés : 3 ; "
+        "fusionnés : 0 ; à vérifier : 0 ; "
         "valeurs ignorées : 1"
     )
     assert Place.objects.count() == 0
@@ -69,7 +70,7 @@ def test_reimporting_a_newer_file_prints_added_updated_unchanged_and_closed(comm
     call_command("import_places", str(second), "--source", "hub", "--wet-run", stdout=out)
     assert out.getvalue().strip().splitlines()[-1] == (
         "lus : 154 ; ajoutés : 1 ; mis à jour : 1 ; inchangés : 152 ; fermés : 1 ; "
-        "rejetés : 0 ; valeurs ignorées : 0"
+        "rejetés : 0 ; fusionnés : 0 ; à vérifier : 0 ; valeurs ignorées : 0"
     )
     assert Place.objects.count() == 155
     assert Place.objects.filter(closed=True).count() == 1
