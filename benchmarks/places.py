@@ -94,7 +94,7 @@ def run_one(vendor: str, quick: bool) -> dict:
     started = time.perf_counter()
     report = places_import(content=content, name="bench.csv", source="bench")
     import_seconds = time.perf_counter() - started
-    assert report.imported == count and report.rejected == 0, report.summary()
+    assert report.added == count and report.rejected == 0, report.summary()
 
     client = Client()
     searches = 60 if quick else 300

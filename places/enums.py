@@ -107,6 +107,13 @@ class ReportStatus(models.TextChoices):
     DISMISSED = "dismissed", "sans suite"
 
 
+class MatchStatus(models.TextChoices):
+    PENDING = "pending", "à vérifier"
+    MERGED = "merged", "fusionnés automatiquement"
+    CONFIRMED = "confirmed", "même lieu (décision de l'opérateur)"
+    SPLIT = "split", "lieux différents (décision de l'opérateur)"
+
+
 class ClaimStatus(models.TextChoices):
     PENDING = "pending", "en attente"
     APPROVED = "approved", "acceptée"

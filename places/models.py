@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.timezones import commune_zone
-from places.enums import ClaimStatus, LinkSource, ReportStatus
+from places.enums import ClaimStatus, LinkSource, MatchStatus, ReportStatus
 
 
 class Place(models.Model):
@@ -35,7 +35,8 @@ class Place(models.Model):
     collected_by = models.CharField("structure collectant la donnée", max_length=200, blank=True)
     itinerance = models.JSONField(default=list, blank=True)
     structure_parente = models.CharField("structure parente", max_length=250, blank=True)
-    date_maj = models.DateField("date de mise à jour")
+    # None: the source gave no date, or a meaningless one (1969-12-31).
+    date_maj = models.DateField("date de mise à jour", null=True, blank=True)
     services = models.JSONField(default=list, blank=True)
     publics_specifiquement_adresses = models.JSONField(default=list, blank=True)
     prise_en_charge_specifique = models.JSONField(default=list, blank=True)
@@ -47,6 +48,12 @@ class Place(models.Model):
     modalites_accompagnement = models.JSONField(default=list, blank=True)
     fiche_acces_libre = models.URLField(max_length=500, blank=True)
     prise_rdv = models.URLField(max_length=500, blank=True)
+
+    accepts_pass_numerique = models.BooleanField(
+        "accepte le Pass numérique (selon la source)",
+        default=False,
+        help_text="Label APTIC ou condition « Accepte le Pass numérique » du standard v0.1.",
+    )
 
     commune_ref = models.ForeignKey(
         "territories.Commune",
@@ -64,6 +71,26 @@ class Place(models.Model):
         related_name="places",
         verbose_name="structure de médiation",
     )
+    # The source no longer lists this record (it is kept: orientations and sessions link to it).
+    removed_from_source_at = models.DateTimeField("retiré de sa source le", null=True, blank=True)
+    # Not shown in search nor exported: every source that listed the place has dropped it.
+    closed = models.BooleanField("fermé ou plus référencé", default=False)
+    # The same place from another source: this record is kept (provenance) and shown through
+    # the public place it points to. Public places have none.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_records",
+        verbose_name="fusionné dans",
+    )
+    # The standard's values as the source last gave them; the columns above are the public
+    # values (merged with the other records of the same place and with local edits).
+    record = models.JSONField(default=dict, blank=True)
+    # Fields corrected on passnum by the structure or the operator, and when.
+    local_edits = models.JSONField(default=dict, blank=True)
+    local_edited_at = models.DateTimeField(null=True, blank=True)
     row_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,6 +121,48 @@ class Place(models.Model):
     @property
     def time_zone(self) -> str:
         return commune_zone(self.code_insee or self.commune_ref_id)
+
+
+class PlaceMatch(models.Model):
+    """Two records of different sources that may be the same place, their score, and what was
+    decided: merged automatically, waiting for the operator, or the operator's decision (kept
+    and applied again at every import)."""
+
+    place_a = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="+")
+    place_b = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    name_score = models.FloatField()
+    address_score = models.FloatField(null=True, blank=True)
+    distance_m = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=MatchStatus.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "doublon possible"
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["place_a", "place_b"], name="place_match_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(place_a__lt=models.F("place_b")), name="place_match_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[MatchStatus.PENDING, MatchStatus.MERGED])
+                | Q(decided_at__isnull=False),
+                name="place_match_decision_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.place_a} / {self.place_b} ({self.get_status_display()})"
+
+    @property
+    def pair(self) -> tuple[Place, Place]:
+        return self.place_a, self.place_b
 
 
 class PlaceProgram(models.Model):

@@ -7,8 +7,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.timezones import commune_zone, local_now
-from places.enums import ClaimStatus, ReportStatus
-from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceProgram
+from places.enums import ClaimStatus, MatchStatus, ReportStatus
+from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch, PlaceProgram
 from places.standard import export_row, parse_opening_hours
 
 EARTH_RADIUS_KM = 6371.0
@@ -104,6 +104,8 @@ def place_search(
     dlat = radius_km / KM_PER_DEGREE
     dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     qs = Place.objects.filter(
+        closed=False,
+        merged_into__isnull=True,
         latitude__range=(latitude - dlat, latitude + dlat),
         longitude__range=(longitude - dlon, longitude + dlon),
     )
@@ -173,6 +175,46 @@ def opening_hours_plain(place: Place) -> list[tuple[str, str]]:
     ]
 
 
+def public_places() -> QuerySet[Place]:
+    """The places the public sees: open, and not merged into another one."""
+    return Place.objects.filter(closed=False, merged_into__isnull=True)
+
+
+def merged_sources() -> dict[int, list[str]]:
+    """Public place id -> the names of every source that lists it, for places several
+    sources list."""
+    names: dict[int, set[str]] = {}
+    for head, source, head_source in Place.objects.filter(merged_into__isnull=False).values_list(
+        "merged_into_id", "source", "merged_into__source"
+    ):
+        names.setdefault(head, {head_source}).add(source)
+    return {pk: sorted(values) for pk, values in names.items()}
+
+
+def place_records(*, place: Place) -> list[Place]:
+    """The source records of a public place: itself first, then the ones merged into it."""
+    others = Place.objects.filter(merged_into=place).order_by("source", "source_id")
+    return [place, *others]
+
+
+def place_matches_pending() -> QuerySet[PlaceMatch]:
+    """Pairs of records that may be the same place, waiting for the operator, best first."""
+    return (
+        PlaceMatch.objects.filter(status=MatchStatus.PENDING)
+        .select_related("place_a", "place_b")
+        .order_by("-score", "pk")
+    )
+
+
+def place_matches_merged(*, limit: int = 50) -> QuerySet[PlaceMatch]:
+    """The latest automatic merges, which the operator may still split."""
+    return (
+        PlaceMatch.objects.filter(status=MatchStatus.MERGED)
+        .select_related("place_a", "place_b")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
 def place_get_public(*, pk: int) -> Place | None:
     return Place.objects.select_related("commune_ref", "structure").filter(pk=pk).first()
 
@@ -217,8 +259,11 @@ def with_program_names(results: list[PlaceResult]) -> list[PlaceResult]:
 def places_export_rows():
     """Every place as a row of the standard v1.0.2, streamed."""
     names = accepted_program_names()
-    for place in Place.objects.order_by("source", "source_id").iterator(chunk_size=2000):
-        yield export_row(place, program_names=names.get(place.pk, []))
+    sources = merged_sources()
+    for place in public_places().order_by("source", "source_id").iterator(chunk_size=2000):
+        yield export_row(
+            place, program_names=names.get(place.pk, []), sources=sources.get(place.pk)
+        )
 
 
 def error_reports_open() -> QuerySet[PlaceErrorReport]:
@@ -256,7 +301,7 @@ def places_without_structure(*, query: str, limit: int = 20) -> list[Place]:
     words = query.split()
     if not words:
         return []
-    places = Place.objects.filter(structure__isnull=True)
+    places = public_places().filter(structure__isnull=True)
     for word in words:
         places = places.filter(
             Q(nom__icontains=word)

@@ -1,18 +1,21 @@
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.services import audit_record
 from core.text import normalize_search
-from places.enums import ClaimStatus, LinkSource, ReportStatus
+from places import dedup
+from places.enums import ClaimStatus, LinkSource, MatchStatus, ReportStatus
 from places.exceptions import ImportFileUnreadable, PlacesError
-from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceProgram
+from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch, PlaceProgram
 from places.standard import FieldError, detect_version, parse_row
 from territories.models import Commune, PostalCode
 
@@ -22,12 +25,28 @@ STANDARD_MODEL_FIELDS = [
     f.name
     for f in Place._meta.concrete_fields
     if f.name
-    not in ("id", "source", "source_id", "structure", "created_at", "updated_at", "row_hash")
+    not in (
+        "id",
+        "source",
+        "source_id",
+        "structure",
+        "created_at",
+        "updated_at",
+        "row_hash",
+        "removed_from_source_at",
+        "closed",
+        "merged_into",
+        "record",
+        "local_edits",
+        "local_edited_at",
+    )
 ]
 
 
 @dataclass
-class RejectedRow:
+class RowProblems:
+    """The rules a row of the file broke: the whole row (rejected) or one value (dropped)."""
+
     line: int
     source_id: str
     errors: list[FieldError]
@@ -37,27 +56,56 @@ class RejectedRow:
 class ImportReport:
     version: str = ""
     read: int = 0
-    imported: int = 0
+    added: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected_rows: list[RejectedRow] = field(default_factory=list)
+    closed: int = 0
+    merged: int = 0
+    to_review: int = 0
+    rejected_rows: list[RowProblems] = field(default_factory=list)
+    warning_rows: list[RowProblems] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
         return len(self.rejected_rows)
 
+    @property
+    def dropped_values(self) -> int:
+        return sum(len(row.errors) for row in self.warning_rows)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "closed": self.closed,
+            "rejected": self.rejected,
+            "merged": self.merged,
+            "to_review": self.to_review,
+            "dropped_values": self.dropped_values,
+        }
+
     def summary(self) -> str:
         return (
-            f"lus : {self.read} ; importés : {self.imported} ; mis à jour : {self.updated} ; "
-            f"inchangés : {self.unchanged} ; rejetés : {self.rejected}"
+            f"lus : {self.read} ; ajoutés : {self.added} ; mis à jour : {self.updated} ; "
+            f"inchangés : {self.unchanged} ; fermés : {self.closed} ; rejetés : {self.rejected} ; "
+            f"fusionnés : {self.merged} ; à vérifier : {self.to_review} ; "
+            f"valeurs ignorées : {self.dropped_values}"
         )
 
     def write_csv(self, stream) -> None:
         writer = csv.writer(stream)
-        writer.writerow(["ligne", "id", "champ", "valeur", "règle"])
-        for row in self.rejected_rows:
-            for error in row.errors:
-                writer.writerow([row.line, row.source_id, error.field, error.value, error.rule])
+        writer.writerow(["ligne", "id", "suite", "champ", "valeur", "règle"])
+        for outcome, rows in (
+            ("ligne rejetée", self.rejected_rows),
+            ("valeur ignorée", self.warning_rows),
+        ):
+            for row in rows:
+                for error in row.errors:
+                    writer.writerow(
+                        [row.line, row.source_id, outcome, error.field, error.value, error.rule]
+                    )
 
 
 def _decode(content: bytes) -> str:
@@ -133,6 +181,8 @@ def places_import(
 ) -> ImportReport:
     """Imports a file of the standard (v1.0.x or v0.1.x): valid rows are upserted by
     (source, id), every rejected row is reported with its line and the rules it breaks.
+    With a source named, the file is that source's whole list: its places missing from the
+    file are marked closed (never deleted), and come back if a later file lists them again.
     A dry run computes the same report and writes nothing."""
     rows = read_rows(content=content, name=name)
     report = ImportReport()
@@ -141,44 +191,77 @@ def places_import(
     report.version = detect_version(rows[0][1].keys())
     valid: list[dict] = []
     seen: set[tuple[str, str]] = set()
+    listed: set[str] = set()
     for line, row in rows:
         report.read += 1
-        values, errors = parse_row(row, version=report.version)
+        parsed = parse_row(row, version=report.version)
+        values, errors = parsed.values, parsed.errors
         values["source"] = (source or values["collected_by"] or "import")[:100]
+        listed.add(values["source_id"])
         key = (values["source"], values["source_id"])
         if values["source_id"] and key in seen:
             errors.append(
                 FieldError("id", values["source_id"], "identifiant en double dans le fichier")
             )
         if errors:
-            report.rejected_rows.append(RejectedRow(line, values["source_id"], errors))
+            report.rejected_rows.append(RowProblems(line, values["source_id"], errors))
             continue
+        if parsed.warnings:
+            report.warning_rows.append(RowProblems(line, values["source_id"], parsed.warnings))
         seen.add(key)
         valid.append(values)
     resolver = _CommuneResolver(valid)
+    touched: set[int] = set()
     with transaction.atomic():
         for start in range(0, len(valid), BATCH_SIZE):
-            _upsert_batch(valid[start : start + BATCH_SIZE], resolver, report)
-        if actor is not None or report.imported or report.updated:
+            touched |= _upsert_batch(valid[start : start + BATCH_SIZE], resolver, report)
+        closed: list[int] = []
+        if source and valid:
+            closed = _close_missing(source=source, listed=listed)
+            report.closed = len(closed)
+        if touched or closed:
+            outcome = places_deduplicate(place_ids=touched, closed_ids=closed)
+            report.merged, report.to_review = outcome
+        if actor is not None or report.added or report.updated or report.closed:
             audit_record(
                 actor=actor,
                 action="places.import",
                 object_type="places.place",
-                data={
-                    "source": source,
-                    "read": report.read,
-                    "imported": report.imported,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "rejected": report.rejected,
-                },
+                data={"source": source, **report.counts()},
             )
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
-def _upsert_batch(batch: list[dict], resolver: _CommuneResolver, report: ImportReport) -> None:
+def _save_fields(places: list[Place], names: list[str]) -> None:
+    """One UPDATE per place, sent as a batch (Django's bulk_update builds a CASE per field
+    and place, far slower on thousands of places)."""
+    if not places:
+        return
+    fields = [Place._meta.get_field(name) for name in names]
+    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    table = connection.ops.quote_name(Place._meta.db_table)
+    # Names come from the model, every value is a parameter.
+    sql = f"UPDATE {table} SET {columns} WHERE id = %s"  # noqa: S608
+    params = [
+        [f.get_db_prep_save(getattr(place, f.attname), connection) for f in fields] + [place.pk]
+        for place in places
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), BATCH_SIZE):
+            cursor.executemany(sql, params[start : start + BATCH_SIZE])
+
+
+def _json_safe(values: dict) -> dict:
+    return {
+        name: value.isoformat() if isinstance(value, dt.date) else value
+        for name, value in values.items()
+    }
+
+
+def _upsert_batch(batch: list[dict], resolver: _CommuneResolver, report: ImportReport) -> set[int]:
+    """Creates and updates the records of a batch; returns the ids of those that changed."""
     sources = {values["source"] for values in batch}
     existing = {
         (place.source, place.source_id): place
@@ -197,22 +280,41 @@ def _upsert_batch(batch: list[dict], resolver: _CommuneResolver, report: ImportR
         row_hash = _row_hash(values)
         place = existing.get((values["source"], values["source_id"]))
         if place is None:
-            to_create.append(Place(**values, row_hash=row_hash))
+            to_create.append(Place(**values, record=_json_safe(values), row_hash=row_hash))
             continue
-        if place.row_hash == row_hash:
+        if place.row_hash == row_hash and place.removed_from_source_at is None:
             report.unchanged += 1
             continue
         for name, value in values.items():
             setattr(place, name, value)
+        place.record = _json_safe(values)
         place.row_hash = row_hash
+        place.removed_from_source_at = None
+        place.closed = False
         place.updated_at = timezone.now()
         to_update.append(place)
     Place.objects.bulk_create(to_create, batch_size=500)
-    report.imported += len(to_create)
+    report.added += len(to_create)
     if to_update:
-        fields = [*STANDARD_MODEL_FIELDS, "row_hash", "updated_at"]
-        Place.objects.bulk_update(to_update, fields, batch_size=500)
+        fields = [*STANDARD_MODEL_FIELDS, "record", "row_hash", "removed_from_source_at", "closed"]
+        fields.append("updated_at")
+        _save_fields(to_update, fields)
         report.updated += len(to_update)
+    return {place.pk for place in to_create} | {place.pk for place in to_update}
+
+
+def _close_missing(*, source: str, listed: set[str]) -> list[int]:
+    """The places of `source` its new file no longer lists: marked as removed and closed."""
+    current = Place.objects.filter(source=source, removed_from_source_at__isnull=True)
+    ids = [
+        pk for pk, source_id in current.values_list("pk", "source_id") if source_id not in listed
+    ]
+    now = timezone.now()
+    for start in range(0, len(ids), BATCH_SIZE):
+        Place.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(
+            removed_from_source_at=now, closed=True, updated_at=now
+        )
+    return ids
 
 
 def places_import_file(*, path: Path, source: str = "", actor=None) -> ImportReport:
@@ -413,3 +515,287 @@ def place_attach(*, actor, place: Place, structure) -> Place:
         )
     place.refresh_from_db()
     return place
+
+
+# --- The same place in several sources ------------------------------------------------------
+
+RECORD_FIELDS = [
+    "commune_ref_id" if name == "commune_ref" else name for name in STANDARD_MODEL_FIELDS
+]
+_SCORED_COLUMNS = (
+    "pk",
+    "source",
+    "nom",
+    "adresse",
+    "code_insee",
+    "commune_ref_id",
+    "latitude",
+    "longitude",
+    "coordinates_approximate",
+    "pivot",
+    "telephone",
+    "commune",
+    "merged_into_id",
+)
+_NEAR_DEGREES = 0.003
+
+
+def _scoring_records(queryset) -> dict[int, dedup.Record]:
+    """Records as their source gave them (a public place that merges others shows merged
+    values in its columns: its own are in `record`)."""
+    rows = list(queryset.values_list(*_SCORED_COLUMNS))
+    heads = set(
+        Place.objects.filter(merged_records__isnull=False)
+        .filter(pk__in=[row[0] for row in rows])
+        .values_list("pk", flat=True)
+    )
+    own = dict(Place.objects.filter(pk__in=heads).values_list("pk", "record"))
+    records = {}
+    for pk, source, nom, adresse, insee, ref, lat, lon, approx, pivot, phone, commune, _ in rows:
+        if pk in own and own[pk]:
+            values = own[pk]
+            nom, adresse, insee, ref = (
+                values.get("nom", nom),
+                values.get("adresse", adresse),
+                values.get("code_insee", insee),
+                values.get("commune_ref_id", ref),
+            )
+            lat, lon = values.get("latitude", lat), values.get("longitude", lon)
+            approx = values.get("coordinates_approximate", approx)
+            pivot, phone = values.get("pivot", pivot), values.get("telephone", phone)
+            commune = values.get("commune", commune)
+        records[pk] = dedup.Record(
+            pk=pk,
+            source=source,
+            name=nom,
+            address=adresse,
+            insee=insee or ref or "",
+            latitude=lat,
+            longitude=lon,
+            exact_position=not approx,
+            pivot=pivot,
+            phone=phone,
+            commune=commune,
+        )
+    return records
+
+
+def places_deduplicate(*, place_ids, closed_ids=()) -> tuple[int, int]:
+    """Scores the records `place_ids` against the open records of other sources nearby,
+    records the pairs (merged above the threshold, waiting for the operator between the
+    thresholds; the operator's decisions are kept), then rebuilds the public places they
+    belong to. Returns (records of `place_ids` now merged with another source, pairs to
+    review)."""
+    place_ids = set(place_ids)
+    open_places = Place.objects.filter(removed_from_source_at__isnull=True)
+    targets = _scoring_records(open_places.filter(pk__in=place_ids))
+    codes = {record.insee for record in targets.values() if record.insee}
+    near = Q(code_insee__in=codes) | Q(commune_ref_id__in=codes)
+    exact = [r for r in targets.values() if r.exact_position and r.latitude is not None]
+    if exact:
+        near |= Q(
+            coordinates_approximate=False,
+            latitude__range=(
+                min(r.latitude for r in exact) - _NEAR_DEGREES,
+                max(r.latitude for r in exact) + _NEAR_DEGREES,
+            ),
+            longitude__range=(
+                min(r.longitude for r in exact) - _NEAR_DEGREES,
+                max(r.longitude for r in exact) + _NEAR_DEGREES,
+            ),
+        )
+    pool = _scoring_records(open_places.filter(near)) | targets
+    pairs = dedup.candidate_pairs(list(targets.values()), list(pool.values()))
+    involved = place_ids | set(closed_ids)
+    existing = {
+        (match.place_a_id, match.place_b_id): match
+        for match in PlaceMatch.objects.filter(
+            Q(place_a_id__in=involved) | Q(place_b_id__in=involved)
+        )
+    }
+    decided = (MatchStatus.CONFIRMED, MatchStatus.SPLIT)
+    to_create, to_update, to_delete = [], [], []
+    for a, b in pairs:
+        result = dedup.score(pool[a], pool[b])
+        fields = {
+            "score": result.total,
+            "name_score": result.name,
+            "address_score": result.address,
+            "distance_m": result.distance_m,
+        }
+        match = existing.pop((a, b), None)
+        status = (
+            MatchStatus.MERGED if result.merge else MatchStatus.PENDING if result.review else None
+        )
+        if match is not None and match.status in decided:
+            status = match.status
+        if status is None:
+            if match is not None:
+                to_delete.append(match.pk)
+            continue
+        if match is None:
+            to_create.append(PlaceMatch(place_a_id=a, place_b_id=b, status=status, **fields))
+            continue
+        for name, value in fields.items():
+            setattr(match, name, value)
+        match.status = status
+        to_update.append(match)
+    # Pairs of a changed record that no longer look alike, unless the operator decided.
+    for (a, b), match in existing.items():
+        if match.status not in decided and (a in targets or b in targets):
+            to_delete.append(match.pk)
+    PlaceMatch.objects.filter(pk__in=to_delete).delete()
+    PlaceMatch.objects.bulk_create(to_create, batch_size=500)
+    PlaceMatch.objects.bulk_update(
+        to_update, ["score", "name_score", "address_score", "distance_m", "status"], batch_size=500
+    )
+    _regroup(involved)
+    merged = (
+        Place.objects.filter(pk__in=place_ids)
+        .filter(Q(merged_into__isnull=False) | Q(merged_records__isnull=False))
+        .distinct()
+        .count()
+    )
+    to_review = (
+        PlaceMatch.objects.filter(status=MatchStatus.PENDING)
+        .filter(Q(place_a_id__in=place_ids) | Q(place_b_id__in=place_ids))
+        .count()
+    )
+    return merged, to_review
+
+
+_SAME = (MatchStatus.MERGED, MatchStatus.CONFIRMED)
+
+
+def _connected(place_ids: set[int]) -> set[int]:
+    """The records linked to `place_ids` by a merge, now or before this change."""
+    seen, frontier = set(), set(place_ids)
+    while frontier:
+        seen |= frontier
+        links = PlaceMatch.objects.filter(status__in=_SAME).filter(
+            Q(place_a_id__in=frontier) | Q(place_b_id__in=frontier)
+        )
+        found = {pk for pair in links.values_list("place_a_id", "place_b_id") for pk in pair}
+        for head, member in Place.objects.filter(
+            Q(pk__in=frontier) | Q(merged_into_id__in=frontier)
+        ).values_list("merged_into_id", "pk"):
+            found.add(member)
+            if head:
+                found.add(head)
+        found |= set(
+            Place.objects.filter(merged_into_id__in=found - seen).values_list("pk", flat=True)
+        )
+        frontier = found - seen
+    return seen
+
+
+def _regroup(place_ids: set[int]) -> None:
+    """Rebuilds the public places of these records: who merges into whom, and the merged
+    values (each field from the freshest record, then the local edits)."""
+    if not place_ids:
+        return
+    members = _connected(set(place_ids))
+    places = {place.pk: place for place in Place.objects.filter(pk__in=members)}
+    links = PlaceMatch.objects.filter(
+        status__in=_SAME, place_a_id__in=members, place_b_id__in=members
+    )
+    edges = [
+        (score + (1000 if status == MatchStatus.CONFIRMED else 0), a, b)
+        for a, b, score, status in links.values_list("place_a_id", "place_b_id", "score", "status")
+    ]
+    grouped = dedup.groups({pk: place.source for pk, place in places.items()}, edges)
+    fields = [*STANDARD_MODEL_FIELDS, "merged_into", "closed"]
+    before = {
+        pk: [getattr(p, Place._meta.get_field(f).attname) for f in fields]
+        for pk, p in places.items()
+    }
+    for head, group in grouped.items():
+        for pk in group:
+            place = places[pk]
+            place.merged_into_id = None if pk == head else head
+        public = places[head]
+        records = [places[pk] for pk in group]
+        open_records = [p for p in records if p.removed_from_source_at is None] or records
+        if len(group) == 1 and not public.local_edits:
+            values = dict(public.record)
+        else:
+            values = dedup.merge_records(
+                [(_record_date(p.record), p.pk, p.record) for p in open_records if p.record]
+                + _edits_as_record(public),
+                RECORD_FIELDS,
+            )
+        for name, value in values.items():
+            if name in RECORD_FIELDS:
+                setattr(public, name, _record_date(value) if name == "date_maj" else value)
+        public.closed = all(p.removed_from_source_at is not None for p in records)
+        for pk in group[1:]:
+            places[pk].closed = places[pk].removed_from_source_at is not None
+        _move_links(public, [places[pk] for pk in group[1:]])
+    changed = [
+        p
+        for pk, p in places.items()
+        if [getattr(p, Place._meta.get_field(f).attname) for f in fields] != before[pk]
+    ]
+    _save_fields(changed, fields)
+
+
+def _record_date(value) -> dt.date | None:
+    if isinstance(value, dict):
+        value = value.get("date_maj")
+    if isinstance(value, dt.date) or value is None:
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _edits_as_record(place: Place) -> list[tuple[dt.date | None, int, dict]]:
+    """The fields corrected on passnum, as the freshest record of the day they were typed."""
+    if not place.local_edits or place.local_edited_at is None:
+        return []
+    day = timezone.localdate(place.local_edited_at)
+    return [(day, 0, {**place.local_edits, "date_maj": day.isoformat()})]
+
+
+def _move_links(public: Place, others: list[Place]) -> None:
+    """Programs accepted and the structure of merged records go to the public place."""
+    other_ids = [p.pk for p in others]
+    if not other_ids:
+        return
+    accepted = set(PlaceProgram.objects.filter(place=public).values_list("program_id", flat=True))
+    for link in PlaceProgram.objects.filter(place_id__in=other_ids):
+        if link.program_id in accepted:
+            link.delete()
+        else:
+            link.place_id = public.pk
+            link.save(update_fields=["place"])
+            accepted.add(link.program_id)
+    if public.structure_id is None:
+        holder = next((p for p in others if p.structure_id), None)
+        if holder is not None:
+            public.structure_id = holder.structure_id
+            public.save(update_fields=["structure"])
+
+
+def place_match_decide(*, actor, match: PlaceMatch, same: bool) -> PlaceMatch:
+    """The operator says whether two records are the same place. The decision is kept (the
+    next imports apply it again) and the public places are rebuilt at once."""
+    status = MatchStatus.CONFIRMED if same else MatchStatus.SPLIT
+    with transaction.atomic():
+        updated = PlaceMatch.objects.filter(pk=match.pk).update(
+            status=status,
+            decided_by=actor if actor is not None and actor.is_authenticated else None,
+            decided_at=timezone.now(),
+        )
+        if not updated:
+            raise PlacesError("Cette paire de lieux n'existe plus : rechargez la page.")
+        _regroup({match.place_a_id, match.place_b_id})
+        audit_record(
+            actor=actor,
+            action="places.match_confirmed" if same else "places.match_split",
+            obj=match,
+            data={"places": [match.place_a_id, match.place_b_id]},
+        )
+    match.refresh_from_db()
+    return match

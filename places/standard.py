@@ -3,23 +3,25 @@
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import opening_hours
 
 from core.text import spreadsheet_safe, web_url
-from places.enums import LABEL_ALIASES, VOCABULARIES, Fee, Label, NationalProgram, Public
-from places.enums import Service as S
-from places.enums import SpecificSupport as SS
-from places.enums import SupportMode as SM
+from core.timezones import local
+from places import v01
+from places.enums import LABEL_ALIASES, VOCABULARIES, Fee
 
-SCHEMA_V1_PATH = Path(__file__).parent / "data" / "schema-v1.0.2.json"
+DATA = Path(__file__).parent / "data"
+SCHEMA_V1_PATH = DATA / "schema-v1.0.2.json"
 # The 155 places of La Réunion shipped with the project (origin in data/README.md).
-REUNION_FILE = Path(__file__).parent / "data" / "lieux-974-ultra-num-standard-v1.0.2.csv"
-FIELDS_V1: list[str] = [field["name"] for field in json.loads(SCHEMA_V1_PATH.read_text())["fields"]]
+REUNION_FILE = DATA / "lieux-974-ultra-num-standard-v1.0.2.csv"
+FIELDS_V1: list[str] = [f["name"] for f in json.loads(SCHEMA_V1_PATH.read_text())["fields"]]
 
+# Required by the schema; an empty pivot becomes the placeholder the national cartography uses,
+# an unknown date_maj stays unknown: neither rejects a row.
 REQUIRED_V1 = ("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj")
 PATTERNS = {
     "pivot": (re.compile(r"[a-zA-Z0-9]{9,14}"), "9 à 14 lettres ou chiffres (SIRET, RNA ou RIDET)"),
@@ -48,85 +50,17 @@ MULTI_VALUED = tuple(VOCABULARIES)
 # Standard name -> model field name, where they differ.
 MODEL_NAMES = {"id": "source_id", "source": "collected_by"}
 
-V01_ONLY_FIELDS = {"cle_ban", "courriel", "publics_accueillis", "conditions_acces"}
-V01_RENAMED = {
-    "courriel": "courriels",
-    "labels_autres": "autres_formations_labels",
-    "accessibilite": "fiche_acces_libre",
+SEPARATORS = re.compile(r"[|;]")
+TYPOLOGIES = {
+    item["value"] for item in json.loads((DATA / "typologies-de-structures-v0.json").read_text())
 }
-V01_SERVICES = {
-    "Devenir autonome dans les démarches administratives": S.ADMIN,
-    "Réaliser des démarches administratives avec un accompagnement": S.ADMIN,
-    "Accompagner les démarches de santé": S.ADMIN,
-    "Prendre en main un smartphone ou une tablette": S.EVERYDAY_TOOLS,
-    "Prendre en main un ordinateur": S.EVERYDAY_TOOLS,
-    "Utiliser le numérique au quotidien": S.EVERYDAY_TOOLS,
-    "Approfondir ma culture numérique": S.UNDERSTANDING,
-    "Promouvoir la citoyenneté numérique": S.UNDERSTANDING,
-    "Favoriser mon insertion professionnelle": S.EMPLOYMENT,
-    "Créer et développer mon entreprise": S.EMPLOYMENT,
-    "Accéder à une connexion internet": S.ACCESS,
-    "Accéder à du matériel": S.ACCESS,
-    "S'équiper en matériel informatique": S.EQUIPMENT,
-    "Créer avec le numérique": S.LEISURE,
-    "Soutenir la parentalité et l'éducation avec le numérique": S.PARENTING,
-}
-# v0.1 public -> (v1 field, v1 value); "Adultes" has no v1 equivalent.
-V01_PUBLICS = {
-    "Seniors (+ 65 ans)": ("publics_specifiquement_adresses", Public.SENIORS),
-    "Familles/enfants": ("publics_specifiquement_adresses", Public.FAMILIES),
-    "Adultes": (None, None),
-    "Jeunes (16-26 ans)": ("publics_specifiquement_adresses", Public.YOUNG),
-    "Uniquement femmes": ("publics_specifiquement_adresses", Public.WOMEN),
-    "Public langues étrangères": ("prise_en_charge_specifique", SS.OTHER_LANGUAGES),
-    "Déficience visuelle": ("prise_en_charge_specifique", SS.VISUAL),
-    "Surdité": ("prise_en_charge_specifique", SS.DEAFNESS),
-    "Handicaps psychiques : troubles psychiatriques donnant lieu à des atteintes comportementales": (
-        "prise_en_charge_specifique",
-        SS.MENTAL,
-    ),
-    "Handicaps mentaux : déficiences limitant les activités d'une personne": (
-        "prise_en_charge_specifique",
-        SS.MENTAL,
-    ),
-    "Personnes en situation d'illettrisme": ("prise_en_charge_specifique", SS.ILLITERACY),
-}
-PASS_NUMERIQUE_LABEL = "Pass numérique"
-V01_CONDITIONS = {
-    "Gratuit : Je peux accéder gratuitement au lieu et à ses services": (Fee.FREE, None),
-    "Gratuit sous condition : La gratuité est conditionnée à des critères (situation familiale, "
-    "convention avec un organisme social...)": (Fee.FREE_UNDER_CONDITION, None),
-    "Payant : L'accès au lieu et/ou à ses services est payant": (Fee.PAID, None),
-    "Accepte le Pass numérique : Il est possible d'utiliser un Pass numérique pour accéder au lieu": (
-        Fee.FREE_UNDER_CONDITION,
-        PASS_NUMERIQUE_LABEL,
-    ),
-    # The v1.0.0 definition of "Gratuit sous condition" names membership (adhésion).
-    "Adhésion : L'accès au lieu et/ou à ses services nécessite d'y adhérer": (
-        Fee.FREE_UNDER_CONDITION,
-        None,
-    ),
-}
-# v0.1 national label -> (v1 field, v1 value)
-V01_LABELS = {
-    "France Services": ("dispositif_programmes_nationaux", NationalProgram.FRANCE_SERVICES),
-    "CNFS": ("dispositif_programmes_nationaux", NationalProgram.CNFS),
-    "Aidants Connect": ("dispositif_programmes_nationaux", NationalProgram.AIDANTS_CONNECT),
-    "Grandes écoles du numérique": ("dispositif_programmes_nationaux", NationalProgram.GEN),
-    "Point relais CAF": ("dispositif_programmes_nationaux", NationalProgram.CAF),
-    "Point numérique CAF": ("dispositif_programmes_nationaux", NationalProgram.CAF),
-    "Fabriques de Territoire": ("formations_labels", Label.FABRIQUES),
-    "APTIC": ("autres_formations_labels", "APTIC (Pass numérique)"),
-    "Relais pôle emploi": ("autres_formations_labels", "Relais pôle emploi"),
-    "French Tech": ("autres_formations_labels", "French Tech"),
-    "Campus connecté": ("autres_formations_labels", "Campus connecté"),
-}
-V01_SUPPORT = {
-    "Seul : j'ai accès à du matériel et une connexion": SM.AUTONOMOUS,
-    "Avec de l'aide : je suis accompagné seul dans l'usage du numérique": SM.INDIVIDUAL,
-    "Dans un atelier : j'apprends collectivement à utiliser le numérique": SM.WORKSHOP,
-    "A ma place : une personne habilitée fait les démarches à ma place": SM.INDIVIDUAL,
-}
+PIVOT_PLACEHOLDER = "00000000000000"
+# A date before this is a null timestamp or a typo (1969-12-31, 1900-01-01): unknown.
+OLDEST_DATE = dt.date(1990, 1, 1)
+# Trunk prefix "0" of a French number -> country code, by the postal code's first digits.
+CALLING_CODES = {"971": "+590", "972": "+596", "973": "+594", "974": "+262", "975": "+508"}
+CALLING_CODES |= {"976": "+262", "977": "+590", "978": "+590"}
+DROPPED = "valeur ignorée"
 
 
 @dataclass(frozen=True)
@@ -136,8 +70,16 @@ class FieldError:
     rule: str
 
 
+@dataclass
+class ParsedRow:
+    values: dict
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+
+
 def detect_version(columns) -> str:
-    return "0.1" if V01_ONLY_FIELDS & set(columns) else "1.0"
+    names = {v01.COLUMN_ALIASES.get(name, name) for name in columns if name}
+    return "0.1" if v01.V01_ONLY_COLUMNS & names else "1.0"
 
 
 def _text(value) -> str:
@@ -148,10 +90,10 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _split(value, separator: str) -> list[str]:
+def _split(value) -> list[str]:
     if isinstance(value, list):
         return [_text(v) for v in value if _text(v)]
-    return [part.strip() for part in _text(value).split(separator) if part.strip()]
+    return [part.strip() for part in SEPARATORS.split(_text(value)) if part.strip()]
 
 
 def _add(values: list, value) -> None:
@@ -159,68 +101,111 @@ def _add(values: list, value) -> None:
         values.append(value)
 
 
-def _v01_to_v1(row: dict, errors: list[FieldError]) -> dict:
-    """Maps a v0.1 row to v1 names and values, as the standard's changelog describes."""
-    out = {name: row.get(name) for name in FIELDS_V1 if name in row}
-    for old, new in V01_RENAMED.items():
-        if row.get(old) not in (None, ""):
-            out[new] = _split(row[old], ";") if new == "courriels" else row[old]
-    lists: dict[str, list] = {
-        "services": [],
-        "publics_specifiquement_adresses": [],
-        "prise_en_charge_specifique": [],
-        "frais_a_charge": [],
-        "dispositif_programmes_nationaux": [],
-        "formations_labels": [],
-        "modalites_accompagnement": [],
-    }
-    other_labels = [out["autres_formations_labels"]] if out.get("autres_formations_labels") else []
+def parse_date(text: str) -> tuple[dt.date | None, str]:
+    """The update date, or None when it is unknown; the second item says why it was not read."""
+    if not text:
+        return None, ""
+    candidate = text[:10]
+    try:
+        date = dt.date.fromisoformat(candidate)
+    except ValueError:
+        try:
+            date = dt.datetime.strptime(candidate, "%d/%m/%Y").date()
+        except ValueError:
+            return None, "date illisible (AAAA-MM-JJ attendu) : date de mise à jour inconnue"
+    if date < OLDEST_DATE:
+        return None, ""
+    return date, ""
 
-    def mapped(field, mapping, apply):
-        for value in _split(row.get(field), ";"):
-            if value not in mapping:
-                errors.append(FieldError(field, value, "valeur absente du vocabulaire (v0.1)"))
+
+def normalise_phone(text: str, postal_code: str) -> str:
+    """The first number of the text in the standard's format (+262262972502), or ''."""
+    for part in re.split(r"[/|;]| ou ", text):
+        digits = re.sub(r"[\s.\-()]", "", part)
+        if digits.startswith("00"):
+            digits = "+" + digits[2:]
+        if re.fullmatch(r"0\d{9}", digits):
+            digits = CALLING_CODES.get(postal_code[:3], "+33") + digits[1:]
+        if PATTERNS["telephone"][0].fullmatch(digits):
+            return digits
+    return ""
+
+
+@lru_cache(maxsize=32)
+def _folded_vocabulary(name: str) -> dict[str, str]:
+    folded = {v01.fold(value): value for value in VOCABULARIES[name].values}
+    return folded | {v01.fold(alias): value for alias, value in LABEL_ALIASES.items()}
+
+
+def _vocabulary_items(name: str, raw, warnings: list[FieldError]) -> list[str]:
+    """The v1 values of a vocabulary field: v1 values kept, v0.1 values mapped, the others
+    dropped with a warning."""
+    vocabulary = VOCABULARIES[name]
+    items = _split(raw)
+    if name == "typologie":
+        kept = []
+        for item in items:
+            if item.upper() in TYPOLOGIES:
+                _add(kept, item.upper())
             else:
-                apply(mapping[value])
-
-    mapped("services", V01_SERVICES, lambda v: _add(lists["services"], v))
-
-    def public(target):
-        if target[0]:
-            _add(lists[target[0]], target[1])
-
-    mapped("publics_accueillis", V01_PUBLICS, public)
-
-    def condition(target):
-        _add(lists["frais_a_charge"], target[0])
-        if target[1]:
-            _add(other_labels, target[1])
-
-    mapped("conditions_acces", V01_CONDITIONS, condition)
-
-    def label(target):
-        if target[0] == "autres_formations_labels":
-            _add(other_labels, target[1])
+                warnings.append(FieldError(name, item, f"{DROPPED} : typologie inconnue"))
+        return kept
+    if vocabulary is None:
+        return items
+    folded_v1 = _folded_vocabulary(name)
+    kept = []
+    for item in items:
+        value = folded_v1.get(v01.fold(item))
+        if value is None and name in v01.FOLDED:
+            value = v01.lookup(name, item)
+        if value is None:
+            warnings.append(
+                FieldError(name, item, f"{DROPPED} : absente du vocabulaire du standard")
+            )
         else:
-            _add(lists[target[0]], target[1])
+            _add(kept, str(value))
+    return kept
 
-    mapped("labels_nationaux", V01_LABELS, label)
-    mapped(
-        "modalites_accompagnement",
-        V01_SUPPORT,
-        lambda v: _add(lists["modalites_accompagnement"], v),
+
+def _v01_fields(row: dict, values: dict, warnings: list[FieldError]) -> None:
+    """The v0.1 fields that have no v1 column of the same name, mapped into `values`."""
+    other_labels = (
+        [values["autres_formations_labels"]] if values["autres_formations_labels"] else []
     )
-    out.update({field: [str(v) for v in values] for field, values in lists.items()})
-    out["autres_formations_labels"] = ", ".join(other_labels)
-    for field in ("typologie", "site_web"):
-        if field in out:
-            out[field] = _split(out[field], ";")
-    resume = _text(row.get("presentation_resume"))
-    if len(resume) > 280:
-        out["presentation_resume"] = resume[:279].rstrip() + "…"
-        if not _text(row.get("presentation_detail")):
-            out["presentation_detail"] = resume
-    return out
+    for value in _split(row.get("publics_accueillis")):
+        target = v01.lookup("publics_accueillis", value)
+        if target is None:
+            warnings.append(
+                FieldError("publics_accueillis", value, f"{DROPPED} : sans équivalent v1")
+            )
+        elif target[0]:
+            _add(values[target[0]], str(target[1]))
+    for value in _split(row.get("conditions_acces")):
+        target = v01.lookup("conditions_acces", value)
+        if target is None:
+            warnings.append(
+                FieldError("conditions_acces", value, f"{DROPPED} : sans équivalent v1")
+            )
+            continue
+        _add(values["frais_a_charge"], str(target[0]))
+        if target[1]:
+            values["accepts_pass_numerique"] = True
+            _add(other_labels, v01.PASS_NUMERIQUE_LABEL)
+    for value in _split(row.get("labels_nationaux")):
+        target = v01.lookup("labels_nationaux", value)
+        if target is None:
+            warnings.append(
+                FieldError("labels_nationaux", value, f"{DROPPED} : sans équivalent v1")
+            )
+            continue
+        field_name, label = target
+        if label == v01.PASS_NUMERIQUE_LABEL:
+            values["accepts_pass_numerique"] = True
+        if field_name == "autres_formations_labels":
+            _add(other_labels, label)
+        else:
+            _add(values[field_name], str(label))
+    values["autres_formations_labels"] = ", ".join(other_labels)
 
 
 @lru_cache(maxsize=4096)
@@ -233,56 +218,79 @@ def parse_opening_hours(text: str) -> opening_hours.OpeningHours | None:
         return None
 
 
-def parse_row(row: dict, *, version: str) -> tuple[dict, list[FieldError]]:
-    """Checks one row against the schema. Returns model field values and the rules broken."""
-    errors: list[FieldError] = []
-    if version == "0.1":
-        row = _v01_to_v1(row, errors)
-    values: dict = {}
+def parse_row(row: dict, *, version: str = "") -> ParsedRow:
+    """Reads one row of a file of the standard, v1.0.x or v0.1.x (both can be mixed in one
+    file). Breaking a rule on a required field rejects the row (`errors`); a value of an
+    optional field that cannot be read or mapped is dropped and said (`warnings`)."""
+    row = {v01.COLUMN_ALIASES.get(_text(k), _text(k)): v for k, v in row.items() if k}
+    for old, new in v01.RENAMED.items():
+        if _text(row.get(old)) and not _text(row.get(new)):
+            row[new] = row[old]
+    parsed = ParsedRow(values={})
+    errors, warnings, values = parsed.errors, parsed.warnings, parsed.values
     for name in REQUIRED_V1:
-        if not _text(row.get(name)):
+        if name not in ("pivot", "date_maj") and not _text(row.get(name)):
             errors.append(FieldError(name, "", "champ obligatoire vide"))
-    for name, (pattern, rule) in PATTERNS.items():
-        text = _text(row.get(name))
-        if text and not pattern.fullmatch(text):
-            errors.append(FieldError(name, text, f"format attendu : {rule}"))
-    for name, limit in (MAX_LENGTHS | STORED_LENGTHS).items():
+    pivot = _text(row.get("pivot")).replace(" ", "")
+    if not pivot:
+        row["pivot"] = PIVOT_PLACEHOLDER
+    elif not PATTERNS["pivot"][0].fullmatch(pivot):
+        warnings.append(FieldError("pivot", pivot, f"{DROPPED} : {PATTERNS['pivot'][1]}"))
+        row["pivot"] = PIVOT_PLACEHOLDER
+    else:
+        row["pivot"] = pivot
+    postal = _text(row.get("code_postal"))
+    if postal and not PATTERNS["code_postal"][0].fullmatch(postal):
+        errors.append(
+            FieldError("code_postal", postal, f"format attendu : {PATTERNS['code_postal'][1]}")
+        )
+    insee = _text(row.get("code_insee"))
+    if insee and not PATTERNS["code_insee"][0].fullmatch(insee):
+        warnings.append(FieldError("code_insee", insee, f"{DROPPED} : {PATTERNS['code_insee'][1]}"))
+        row["code_insee"] = ""
+    phone = _text(row.get("telephone"))
+    if phone:
+        row["telephone"] = normalise_phone(phone, postal)
+        if not row["telephone"]:
+            rule = f"{DROPPED} : {PATTERNS['telephone'][1]}"
+            warnings.append(FieldError("telephone", phone, rule))
+    for name, limit in STORED_LENGTHS.items():
         text = _text(row.get(name))
         if len(text) > limit:
             errors.append(FieldError(name, text[:40] + "…", f"{limit} caractères au plus"))
+    resume = _text(row.get("presentation_resume"))
+    if len(resume) > MAX_LENGTHS["presentation_resume"]:
+        row["presentation_resume"] = resume[:279].rstrip() + "…"
+        if not _text(row.get("presentation_detail")):
+            row["presentation_detail"] = resume
     for name in ("latitude", "longitude"):
         text = _text(row.get(name))
         values[name] = None
         if text:
+            bound = 90 if name == "latitude" else 180
             try:
                 number = float(text.replace(",", "."))
             except ValueError:
-                errors.append(FieldError(name, text, "nombre décimal attendu (point décimal)"))
+                warnings.append(FieldError(name, text, f"{DROPPED} : nombre décimal attendu"))
                 continue
-            bound = 90 if name == "latitude" else 180
             if not -bound <= number <= bound:
-                errors.append(FieldError(name, text, f"entre -{bound} et {bound}"))
+                warnings.append(FieldError(name, text, f"{DROPPED} : entre -{bound} et {bound}"))
+                continue
             values[name] = number
-    date_text = _text(row.get("date_maj"))
-    if date_text:
-        try:
-            values["date_maj"] = dt.date.fromisoformat(date_text)
-        except ValueError:
-            errors.append(FieldError("date_maj", date_text, "date au format AAAA-MM-JJ"))
-    for name, vocabulary in VOCABULARIES.items():
-        items = _split(row.get(name), "|")
-        if vocabulary is not None:
-            allowed = set(vocabulary.values)
-            items = [LABEL_ALIASES.get(item, item) for item in items]
-            for item in items:
-                if item not in allowed:
-                    errors.append(
-                        FieldError(name, item, "valeur absente du vocabulaire du standard")
-                    )
-        values[name] = items
+    if values["latitude"] is None or values["longitude"] is None:
+        values["latitude"] = values["longitude"] = None
+    values["date_maj"], problem = parse_date(_text(row.get("date_maj")))
+    if problem:
+        warnings.append(FieldError("date_maj", _text(row.get("date_maj")), problem))
+    for name in VOCABULARIES:
+        values[name] = _vocabulary_items(name, row.get(name), warnings)
     for name in FIELDS_V1:
-        if name not in values and name not in ("latitude", "longitude", "date_maj"):
+        if name not in values:
             values[name] = _text(row.get(name))
+    values["accepts_pass_numerique"] = v01.mentions_pass_numerique(
+        values["autres_formations_labels"]
+    )
+    _v01_fields(row, values, warnings)
     # Only web addresses are kept: a javascript: or data: link would run on the place's page.
     values["site_web"] = [url for url in values["site_web"] if web_url(url)]
     for name in ("fiche_acces_libre", "prise_rdv"):
@@ -290,7 +298,7 @@ def parse_row(row: dict, *, version: str) -> tuple[dict, list[FieldError]]:
     for standard_name, model_name in MODEL_NAMES.items():
         values[model_name] = values.pop(standard_name)
     values["horaires_valid"] = parse_opening_hours(values["horaires"]) is not None
-    return values, errors
+    return parsed
 
 
 # Text fields the standard leaves free (no pattern, no vocabulary): the ones a formula could
@@ -308,15 +316,18 @@ def _join(values) -> str:
     return "|".join(values)
 
 
-def export_row(place, *, program_names: list[str]) -> dict:
+def export_row(place, *, program_names: list[str], sources: list[str] | None = None) -> dict:
     """One place as a v1.0.2 row. Accepting a program means 'Gratuit sous condition' and the
     program's name among the other labels."""
     fees = list(place.frais_a_charge)
     others = place.autres_formations_labels
-    if program_names:
+    names = list(program_names)
+    if place.accepts_pass_numerique and not v01.mentions_pass_numerique(others):
+        names.insert(0, v01.PASS_NUMERIQUE_LABEL)
+    if names or place.accepts_pass_numerique:
         _add(fees, Fee.FREE_UNDER_CONDITION.value)
         present = {label.strip() for label in others.split(",")}
-        missing = [name for name in program_names if name not in present]
+        missing = [name for name in names if name not in present]
         others = ", ".join([others, *missing] if others else missing)
     row = {}
     for name in FIELDS_V1:
@@ -328,12 +339,16 @@ def export_row(place, *, program_names: list[str]) -> dict:
             value = _join(fees)
         elif name == "autres_formations_labels":
             value = others
+        elif name == "source" and sources:
+            value = ", ".join(sources)
         elif isinstance(value, list):
             value = _join(value)
-        elif value is None:
+        elif value is None and name != "date_maj":
             value = ""
         elif isinstance(value, dt.date):
             value = value.isoformat()
+        elif name == "date_maj":  # unknown at the source: the day passnum last changed it
+            value = local(place.updated_at, place).date().isoformat()
         if name in FREE_TEXT_FIELDS:
             value = spreadsheet_safe(value, MAX_LENGTHS.get(name))
         row[name] = value

@@ -18,5 +18,7 @@ urlpatterns = [
     path("<int:pk>/c-est-notre-lieu/", views.place_claim, name="claim"),
     path("<int:pk>/rattacher/", views.place_attach, name="attach"),
     path("rattachements/", views.claims, name="claims"),
+    path("doublons/", views.duplicates, name="duplicates"),
+    path("doublons/<int:pk>/decider/", views.duplicate_decide, name="duplicate_decide"),
     path("rattachements/<int:pk>/decider/", views.claim_decide, name="claim_decide"),
 ]

@@ -30,7 +30,7 @@ from places.forms import (
     PlaceLookupForm,
     PlaceSearchForm,
 )
-from places.models import Place, PlaceClaim, PlaceErrorReport
+from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch
 from places.standard import FIELDS_V1
 
 MAP_MARKERS_MAX = 500
@@ -109,6 +109,8 @@ def detail(request, pk: int):
     place = selectors.place_get_public(pk=pk)
     if place is None:
         raise Http404
+    if place.merged_into_id:  # a record another source also lists: its public place
+        return redirect("places:detail", pk=place.merged_into_id)
     return render(
         request,
         "places/detail.html",
@@ -117,6 +119,7 @@ def detail(request, pk: int):
             "hours": selectors.opening_hours_plain(place) if place.horaires_valid else None,
             "is_open": selectors.place_is_open(place),
             "programs": selectors.place_accepted_programs(place=place),
+            "records": selectors.place_records(place=place),
             "can_manage": perms.can_manage_directory(request.user),
             "can_orient": is_member_of_kind(request.user, OrganisationKind.PRESCRIBER),
             "orienting": _orienting(request),
@@ -366,3 +369,39 @@ def place_attach(request, pk: int):
     query = lookup.cleaned_data["q"] if lookup.is_valid() else ""
     url = reverse("places:claims")
     return redirect(f"{url}?{urlencode({'q': query})}" if query else url)
+
+
+@login_required
+def duplicates(request):
+    """The operator's page: pairs that may be the same place, and the latest merges."""
+    _require_directory_manager(request)
+    return render(
+        request,
+        "places/duplicates.html",
+        {
+            "pending": selectors.place_matches_pending()[:100],
+            "merged": selectors.place_matches_merged(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def duplicate_decide(request, pk: int):
+    _require_directory_manager(request)
+    match = get_object_or_404(PlaceMatch.objects.select_related("place_a", "place_b"), pk=pk)
+    decision = request.POST.get("decision")
+    if decision not in ("same", "different"):
+        messages.error(request, "Choisissez : même lieu ou lieux différents.")
+        return redirect("places:duplicates")
+    try:
+        services.place_match_decide(actor=request.user, match=match, same=decision == "same")
+    except PassnumError as error:
+        messages.error(request, str(error))
+    else:
+        names = f"« {match.place_a.nom} » et « {match.place_b.nom} »"
+        messages.success(
+            request,
+            f"{names} : un seul lieu." if decision == "same" else f"{names} : deux lieux.",
+        )
+    return redirect("places:duplicates")

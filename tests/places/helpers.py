@@ -15,7 +15,8 @@ def broken_file() -> bytes:
     rows = list(csv.reader(io.StringIO(REUNION_FILE.read_text())))
     header = rows[0]
     rows[5][header.index("code_postal")] = "9741"  # file line 6
-    rows[40][header.index("services")] = "Aide aux démarches administratives|Cuisine"  # line 41
+    rows[40][header.index("adresse")] = ""  # line 41
+    rows[60][header.index("services")] = "Aide aux démarches administratives|Cuisine"  # line 61
     rows[100][header.index("nom")] = ""  # line 101
     stream = io.StringIO()
     csv.writer(stream, lineterminator="\n").writerows(rows)

@@ -19,7 +19,7 @@ from tests.places.helpers import FIXTURES, REUNION_FILE, broken_file, place_row,
 
 
 def test_reunion_file_imports_155_places_with_no_rejection(reunion_places):
-    assert (reunion_places.read, reunion_places.imported, reunion_places.rejected) == (155, 155, 0)
+    assert (reunion_places.read, reunion_places.added, reunion_places.rejected) == (155, 155, 0)
     assert reunion_places.version == "1.0"
     assert Place.objects.count() == 155
     assert Place.objects.filter(commune_ref__isnull=True).count() == 0
@@ -28,7 +28,7 @@ def test_reunion_file_imports_155_places_with_no_rejection(reunion_places):
 def test_reimporting_the_same_file_changes_nothing(reunion_places):
     before = list(Place.objects.order_by("pk").values_list("pk", "updated_at"))
     again = places_import(content=REUNION_FILE.read_bytes(), source="ultra-num")
-    assert (again.imported, again.updated, again.unchanged) == (0, 0, 155)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 155)
     assert list(Place.objects.order_by("pk").values_list("pk", "updated_at")) == before
 
 
@@ -46,32 +46,44 @@ def test_a_changed_row_is_updated_and_keeps_its_structure_link(reunion_places, m
 
 def test_broken_rows_are_reported_with_their_line_and_the_rest_imports(communes):
     report = places_import(content=broken_file(), source="ultra-num")
-    assert (report.read, report.imported, report.rejected) == (155, 152, 3)
+    assert (report.read, report.added, report.rejected) == (155, 152, 3)
     found = {(row.line, e.field, e.value) for row in report.rejected_rows for e in row.errors}
-    assert found == {(6, "code_postal", "9741"), (41, "services", "Cuisine"), (101, "nom", "")}
+    assert found == {(6, "code_postal", "9741"), (41, "adresse", ""), (101, "nom", "")}
     rules = [e.rule for row in report.rejected_rows for e in row.errors]
-    assert "valeur absente du vocabulaire du standard" in rules
     assert "champ obligatoire vide" in rules
+    # An unknown value of a vocabulary is dropped and said, the row is kept.
+    (warning,) = report.warning_rows
+    assert (warning.line, [(e.field, e.value) for e in warning.errors]) == (
+        61,
+        [("services", "Cuisine")],
+    )
+    place = Place.objects.get(source_id=warning.source_id)
+    assert place.services == ["Aide aux démarches administratives"]
 
 
-def test_vocabulary_values_are_checked_whole_not_by_the_unanchored_pattern(communes):
+def test_unknown_values_and_bad_optional_fields_are_dropped_not_the_row(communes):
     rows = list(csv.DictReader(io.StringIO(REUNION_FILE.read_text())))[:1]
     rows[0]["frais_a_charge"] = "junk|Gratuit"
     rows[0]["telephone"] = "+2622629725021234"
+    rows[0]["code_insee"] = "974"
     stream = io.StringIO()
     writer = csv.DictWriter(stream, fieldnames=FIELDS_V1)
     writer.writeheader()
     writer.writerows(rows)
     report = places_import(content=stream.getvalue().encode(), source="t")
-    assert {(e.field, e.value) for e in report.rejected_rows[0].errors} == {
+    assert (report.added, report.rejected) == (1, 0)
+    assert {(e.field, e.value) for e in report.warning_rows[0].errors} == {
         ("frais_a_charge", "junk"),
         ("telephone", "+2622629725021234"),
+        ("code_insee", "974"),
     }
+    place = Place.objects.get()
+    assert (place.frais_a_charge, place.telephone, place.code_insee) == (["Gratuit"], "", "")
 
 
 def test_v01_file_imports_with_values_mapped_to_v1(communes):
     report = places_import(content=(FIXTURES / "lieux-v0.1.csv").read_bytes(), source="hub-test")
-    assert (report.version, report.imported, report.rejected) == ("0.1", 2, 0)
+    assert (report.version, report.added, report.rejected) == ("0.1", 2, 0)
     agen = Place.objects.get(source_id="v01-agen-1")
     assert agen.services == [
         "Maîtrise des outils numériques du quotidien",
@@ -97,7 +109,7 @@ def test_v01_file_imports_with_values_mapped_to_v1(communes):
 def test_json_input_is_accepted(communes):
     rows = list(csv.DictReader(io.StringIO(REUNION_FILE.read_text())))[:3]
     report = places_import(content=json.dumps(rows).encode(), name="lieux.json", source="j")
-    assert (report.read, report.imported) == (3, 3)
+    assert (report.read, report.added) == (3, 3)
 
 
 def test_duplicate_id_in_a_file_is_rejected(communes):
@@ -245,3 +257,47 @@ def test_the_operator_attaches_a_free_place_directly_and_closes_its_claim(
     with pytest.raises(PlacesError, match="déjà rattaché"):
         services.place_attach(actor=operator, place=free_place, structure=other)
     assert AuditEntry.objects.filter(action="places.structure_set").count() == 1
+
+
+def _without(text: str, source_id: str) -> bytes:
+    return "\n".join(line for line in text.splitlines() if source_id not in line).encode()
+
+
+def test_a_place_gone_from_its_source_is_closed_kept_and_comes_back(
+    reunion_places, make_program, client
+):
+    from places.selectors import place_search, places_export_rows
+
+    place = Place.objects.get(source_id="ultra-num-974-104")
+    program = make_program()
+    services.place_program_accept(actor=None, place=place, program=program)
+    text = REUNION_FILE.read_text()
+    report = places_import(content=_without(text, "ultra-num-974-104"), source="ultra-num")
+    assert (report.added, report.updated, report.unchanged, report.closed) == (0, 0, 154, 1)
+    place.refresh_from_db()
+    assert place.closed and place.removed_from_source_at is not None
+    assert place.program_links.count() == 1  # kept, with its links
+    assert place.pk not in {
+        r.place.pk
+        for r in place_search(latitude=place.latitude, longitude=place.longitude, radius_km=5)
+    }
+    assert "ultra-num:ultra-num-974-104" not in {row["id"] for row in places_export_rows()}
+    assert "n'est plus dans l'annuaire" in client.get(f"/lieux/{place.pk}/").content.decode()
+    # Importing the same file again closes nothing more; listing the place again reopens it.
+    again = places_import(content=_without(text, "ultra-num-974-104"), source="ultra-num")
+    assert (again.unchanged, again.closed) == (154, 0)
+    back = places_import(content=text.encode(), source="ultra-num")
+    assert (back.updated, back.unchanged, back.closed) == (1, 154, 0)
+    place.refresh_from_db()
+    assert not place.closed and place.removed_from_source_at is None
+
+
+def test_a_dry_run_or_an_import_with_no_source_named_closes_nothing(reunion_places):
+    text = REUNION_FILE.read_text()
+    dry = places_import(
+        content=_without(text, "ultra-num-974-104"), source="ultra-num", dry_run=True
+    )
+    assert dry.closed == 1
+    assert not Place.objects.filter(closed=True).exists()
+    places_import(content=_without(text, "ultra-num-974-104"))
+    assert not Place.objects.filter(closed=True).exists()

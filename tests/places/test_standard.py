@@ -49,7 +49,7 @@ def test_the_standard_vocabularies_read_in_french():
 
 
 def test_membership_in_v01_means_free_under_condition():
-    values, errors = parse_row(
+    parsed = parse_row(
         {
             **place_row(),
             "services": "Accéder à du matériel",
@@ -57,7 +57,8 @@ def test_membership_in_v01_means_free_under_condition():
         },
         version="0.1",
     )
-    assert not errors and values["frais_a_charge"] == ["Gratuit sous condition"]
+    assert not parsed.errors and not parsed.warnings
+    assert parsed.values["frais_a_charge"] == ["Gratuit sous condition"]
 
 
 def test_program_names_are_compared_whole(communes):
@@ -112,7 +113,7 @@ def test_json_export_has_the_same_rows(client, reunion_places):
 def test_export_then_reimport_is_stable(client, reunion_places):
     content = b"".join(client.get("/lieux/export.csv").streaming_content)
     report = places_import(content=content, source="copie")
-    assert (report.imported, report.rejected) == (155, 0)
+    assert (report.added, report.rejected) == (155, 0)
 
 
 def test_the_etapes_label_is_stored_and_exported_as_the_schema_spells_it(

@@ -91,7 +91,7 @@ def test_import_page_checks_then_imports(client, communes, operator):
     upload = SimpleUploadedFile("lieux.csv", REUNION_FILE.read_bytes(), content_type="text/csv")
     response = client.post("/lieux/import/", {"file": upload, "source": "ultra-num"})
     assert "rien n'a été enregistré" in response.content.decode()
-    assert response.context["report"].imported == 155 and Place.objects.count() == 0
+    assert response.context["report"].added == 155 and Place.objects.count() == 0
     upload = SimpleUploadedFile("lieux.csv", REUNION_FILE.read_bytes(), content_type="text/csv")
     client.post("/lieux/import/", {"file": upload, "source": "ultra-num", "wet_run": "on"})
     assert Place.objects.count() == 155
@@ -103,8 +103,8 @@ def test_import_page_lists_rejected_rows_and_offers_the_report(client, communes,
     response = client.post("/lieux/import/", {"file": upload, "source": "x"})
     assert "<td>41</td>" in response.content.decode()
     report = client.get("/lieux/import/lignes-rejetees.csv").content.decode()
-    assert report.splitlines()[0] == "ligne,id,champ,valeur,règle"
-    assert len(report.splitlines()) == 4
+    assert report.splitlines()[0] == "ligne,id,suite,champ,valeur,règle"
+    assert len(report.splitlines()) == 5  # three rows rejected, one value dropped
 
 
 def test_import_page_refuses_other_files_keeping_the_source(client, communes, operator):
