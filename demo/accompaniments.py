@@ -14,10 +14,12 @@ from demo.accounts import organisation
 from places.models import Place
 from programs.models import Program
 
+WORKSHOP_TITLE = "Atelier : bien utiliser son smartphone"
+
 
 def load(*, stdout) -> None:
     structure = organisation("structure_le_port")
-    if Session.objects.filter(structure=structure).exists():
+    if Session.objects.filter(structure=structure, title=WORKSHOP_TITLE).exists():
         return
     program = Program.objects.get(slug=f"kap-konekt-{timezone.localdate().year}")
     mediator = User.objects.get(email="mediateur@demo.example")
@@ -31,7 +33,7 @@ def load(*, stdout) -> None:
         place=place,
         program=program,
         kind="collective",
-        title="Atelier : bien utiliser son smartphone",
+        title=WORKSHOP_TITLE,
         starts_at=dt.datetime.combine(next_week, dt.time(9, 0), tzinfo=zone),
         duration_minutes=120,
         mediator=mediator,

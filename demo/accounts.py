@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
+
 from accounts import services
 from accounts.enums import OrganisationKind as K
 from accounts.enums import Role
@@ -186,6 +188,38 @@ ACCOUNTS = [
         Role.ADMIN,
         "structure (Agen)",
     ),
+    (
+        "conseiller.cgss@demo.example",
+        "Gaëlle",
+        "Maillot",
+        "cgss_974",
+        Role.MEMBER,
+        "prescripteur (CGSS de La Réunion)",
+    ),
+    (
+        "ccas47@demo.example",
+        "Claire",
+        "Sabatier",
+        "ccas_villeneuve",
+        Role.ADMIN,
+        "prescripteur (CCAS de Villeneuve-sur-Lot)",
+    ),
+    (
+        "mediateur.pierre@demo.example",
+        "Teddy",
+        "Nativel",
+        "structure_saint_pierre",
+        Role.ADMIN,
+        "structure (Saint-Pierre)",
+    ),
+    (
+        "mediateur.marmande@demo.example",
+        "Marc",
+        "Couderc",
+        "structure_marmande",
+        Role.ADMIN,
+        "structure (Marmande)",
+    ),
 ]
 
 
@@ -212,18 +246,22 @@ def load(*, stdout) -> None:
                 commune=Commune.objects.get(code=demo.commune),
             )
             created += 1
-    users = 0
+    created_users = []
     for email, first, last, key, role, _ in ACCOUNTS:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = services.user_create(
-                email=email, password=DEMO_PASSWORD, first_name=first, last_name=last
+                email=email, password=None, first_name=first, last_name=last
             )
-            users += 1
+            created_users.append(user.pk)
         org = organisation(key)
         if not Membership.objects.filter(user=user, organisation=org).exists():
             services.membership_create(actor=None, user=user, organisation=org, role=role)
-    stdout.write(f"Organisations de démonstration créées : {created} ; comptes créés : {users}.")
+    # One password for every demo account: hashed once (argon2 takes half a second a time).
+    User.objects.filter(pk__in=created_users).update(password=make_password(DEMO_PASSWORD))
+    stdout.write(
+        f"Organisations de démonstration créées : {created} ; comptes créés : {len(created_users)}."
+    )
 
 
 def accounts_summary() -> str:

@@ -30,7 +30,7 @@ REUNION = ZoneInfo("Indian/Reunion")
 @pytest.fixture
 def demo(communes, settings):
     settings.DEBUG = True
-    call_command("load_demo", "--wet-run", stdout=io.StringIO())
+    call_command("load_demo", "--wet-run", "--without-activity", stdout=io.StringIO())
 
 
 def _person_with_card(program, prescriber, advisor, first_name, day):

@@ -1,20 +1,28 @@
+import datetime as dt
+import time
+
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from core.management.base import WetRunCommand
 from demo import (
     accompaniments,
     accounts,
+    activity,
     beneficiaries,
+    clock,
     places,
     programs,
-    settlement,
     vouchers,
 )
 
-# Each demo module has `load(*, stdout)`; order follows the dependencies between apps.
-DEMO_MODULES = [accounts, places, programs, beneficiaries, vouchers, accompaniments, settlement]
+# Each demo module has `load(*, stdout)`; order follows the dependencies between apps. The
+# first ones are set up on the program year's second day, the year's activity follows, then
+# the few people and sessions of today.
+YEAR_START_MODULES = [accounts, places, programs]
+DEMO_MODULES = [beneficiaries, vouchers, accompaniments, activity]
 
 
 class Command(WetRunCommand):
@@ -27,6 +35,12 @@ class Command(WetRunCommand):
             action="store_true",
             help="Autorise la commande quand DEBUG est désactivé (à éviter).",
         )
+        parser.add_argument(
+            "--without-activity",
+            action="store_true",
+            help="Sans l'année d'activité des deux programmes : comptes, lieux, programmes et "
+            "quelques personnes seulement (plus rapide, pour les tests de pages).",
+        )
 
     def handle(self, *args, **options):
         # Demo notifications (invitations, decisions on calls) are not sent to anyone.
@@ -38,6 +52,14 @@ class Command(WetRunCommand):
             raise CommandError(
                 "Données de démonstration refusées hors développement (DEBUG désactivé)."
             )
+        started = time.monotonic()
+        year_start = dt.datetime(timezone.localdate().year, 1, 2, 9, tzinfo=dt.UTC)
+        with clock.at(year_start):
+            for module in YEAR_START_MODULES:
+                module.load(stdout=self.stdout)
         for module in DEMO_MODULES:
+            if module is activity and options["without_activity"]:
+                continue
             module.load(stdout=self.stdout)
         self.stdout.write(accounts.accounts_summary())
+        self.stdout.write(f"Données de démonstration prêtes en {time.monotonic() - started:.1f} s.")
