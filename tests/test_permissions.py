@@ -32,7 +32,8 @@ from accounts.enums import Role
 from accounts.models import Membership
 from accounts.services import invitation_send
 from beneficiaries.services import orientation_create
-from places.models import Place
+from places.enums import MatchStatus
+from places.models import Place, PlaceMatch
 from places.services import place_claim_create, place_error_report_create
 from programs.models import Agreement, Application
 from settlement.models import Claim, PaymentBatch, PricingLine, Transfer
@@ -118,6 +119,8 @@ MATRIX: dict[str, Entry] = {
     "accounts:api_keys": entry(_pk("structure"), structure=200),
     # territories
     "territories:commune_autocomplete": entry(default=200, anonymous=200),
+    "territories:departement_autocomplete": entry(default=200, anonymous=200),
+    "health": entry(default=200, anonymous=200),
     # places
     "places:search": entry(default=200, anonymous=200),
     "places:detail": entry(_pk("place"), default=200, anonymous=200),
@@ -134,6 +137,10 @@ MATRIX: dict[str, Entry] = {
     "places:claim": entry(_pk("free_place"), structure=200, mediator=200, other=200),
     "places:attach": entry(
         _pk("free_place"), owner=K.OPERATOR, method="post", operator=REDIRECT, other=REDIRECT
+    ),
+    "places:duplicates": entry(owner=K.OPERATOR, operator=200, other=200),
+    "places:duplicate_decide": entry(
+        _pk("place_match"), owner=K.OPERATOR, method="post", operator=REDIRECT, other=REDIRECT
     ),
     "places:claims": entry(owner=K.OPERATOR, operator=200, other=200),
     "places:claim_decide": entry(
@@ -159,9 +166,26 @@ MATRIX: dict[str, Entry] = {
         _pk("application"), owner=K.FUNDER, method="post", funder=200, operator=200
     ),
     "programs:agreement_status": entry(
-        _pk("agreement"), owner=K.FUNDER, method="post", funder=REDIRECT, operator=REDIRECT
+        _pk("agreement"), owner=K.FUNDER, method="post", funder=200, operator=200
+    ),
+    "programs:program_edit": entry(
+        lambda w: {"slug": w.program.slug}, owner=K.FUNDER, funder=200, operator=200
     ),
     "programs:place_manage": entry(_pk("place"), owner=K.OPERATOR, operator=200, other=200),
+    "reporting:index": entry(default=200),
+    "reporting:columns": entry(default=200, anonymous=200),
+    "reporting:funder": entry(
+        lambda w: {"slug": w.program.slug}, owner=K.FUNDER, funder=200, operator=200
+    ),
+    "reporting:funder_uses": entry(
+        lambda w: {"slug": w.program.slug}, owner=K.FUNDER, funder=200, operator=200
+    ),
+    "reporting:funder_export": entry(
+        lambda w: {"slug": w.program.slug, "table": "par-commune"},
+        owner=K.FUNDER,
+        funder=200,
+        operator=200,
+    ),
     "programs:program_detail": entry(
         lambda w: {"slug": w.program.slug}, owner=K.FUNDER, funder=200, operator=200
     ),
@@ -392,6 +416,10 @@ def world(
     accept_all()
     batch_build(actor=None, until=dt.date(2026, 11, 25))
     blocked = UnitFactory(issued=vouchers, position=5, structure=structure, blocked=True)
+    twin = Place.objects.filter(pk__gt=free_place.pk).order_by("pk").first()
+    place_match = PlaceMatch.objects.create(
+        place_a=free_place, place_b=twin, score=75, name_score=80, status=MatchStatus.PENDING
+    )
     return SimpleNamespace(
         users=users,
         others=others,
@@ -421,6 +449,7 @@ def world(
         batch=PaymentBatch.objects.get(),
         transfer=Transfer.objects.order_by("pk").first(),
         blocked_unit=blocked,
+        place_match=place_match,
     )
 
 
