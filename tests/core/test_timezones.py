@@ -93,7 +93,7 @@ def test_templates_never_print_a_moment_without_its_zone():
             if not {"date", "time"} & set(filters):
                 continue
             name = variable.split(".")[-1]
-            if name in date_only or name.endswith("_on"):  # a date has no hour: no zone
+            if name in date_only or name.endswith(("_on", "_day")):  # a date has no hour: no zone
                 continue
             first_format = min(filters.index(f) for f in ("date", "time") if f in filters)
             if "local" not in filters[:first_format]:
