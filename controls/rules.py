@@ -1,16 +1,19 @@
 """The controls a pricing line goes through before it can be paid (DOMAIN.md: fraud controls
 with reasons that a person can check).
 
-One function per rule. Each takes the lines to control (settlement.PricingLine, with
-`event__unit` and `program` loaded) and returns a Finding for each line it holds, with a
-French explanation naming the facts an operator can check (dates, counts, names). A line a
-rule returns nothing for is OK under that rule; reversal lines (negative amounts) are never
-held. Days and months are those of the program's time zone.
+One function per rule. Each takes the lines to control (settlement.PricingLine instances, or
+a queryset of them) and returns a Finding for each line it holds, with a French explanation
+naming the facts an operator can check (dates, counts, names). A line a rule returns nothing
+for is OK under that rule; reversal lines (negative amounts) are never held. Days and months
+are those of the program's time zone.
 
 Every rule reads what it needs in bulk, once for all the lines (by chunks of CHUNK ids),
-never one query per line: the settlement benchmark controls 500,000 lines. What several rules
-need (carnets, organisation names, local times) is read once by `Facts`, which the service
-shares between the rules."""
+never one query per line: the settlement benchmark controls 500,000 lines. The lines are read
+once, as plain values (`Line`), by `Facts`, which also reads what several rules need
+(carnets, organisation names, local days) once and which the service shares between the
+rules. Rules that compare a line with other uses (many units on a day, many structures in a
+week) first ask the database which carnets or people could break them, and look closely at
+those only."""
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
@@ -18,17 +21,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, QuerySet, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 
 from accompaniments.models import Session
 from accounts.models import Organisation
 from controls.enums import Rule, Verdict
 from core.money import format_euros
 from programs.enums import AgreementStatus
-from programs.models import Agreement
+from programs.models import Agreement, Program
 from programs.selectors import agreement_active, agreement_last_day, program_territory_communes
 from settlement.enums import LineStatus
 from settlement.models import PricingLine
@@ -104,26 +109,97 @@ def chunks(values: Iterable, size: int = CHUNK) -> Iterable[list]:
         yield values[start : start + size]
 
 
-def is_reversal(line: PricingLine) -> bool:
-    return line.amount_cents < 0 or line.event.kind == UnitEventKind.REVERSED
+class Line(NamedTuple):
+    """What the rules read of a pricing line and of its event, as plain values."""
+
+    pk: int
+    structure_id: int
+    program: Program
+    amount_cents: int
+    happened_at: dt.datetime
+    reversal: bool  # a negative line, or the line of a REVERSED event
+    at: dt.datetime  # when the event was recorded
+    carnet_id: int
+    session_id: int | None  # the session an hours event names
+
+    @property
+    def program_id(self) -> int:
+        return self.program.pk
+
+
+LINE_VALUES = (
+    "pk",
+    "structure_id",
+    "program_id",
+    "amount_cents",
+    "happened_at",
+    "event__kind",
+    "event__at",
+    "event__unit__carnet_id",
+    KeyTextTransform("session", "event__data"),
+)
+
+
+def lines_load(lines) -> list[Line]:
+    """The lines as `Line` values: a queryset is read in one pass (by pk), instances are read
+    again by chunks of ids and keep their order."""
+    programs: dict[int, Program] = {}
+
+    def program(pk: int) -> Program:
+        if pk not in programs:
+            programs[pk] = Program.objects.get(pk=pk)
+        return programs[pk]
+
+    if isinstance(lines, QuerySet):
+        rows = lines.order_by("pk").values_list(*LINE_VALUES).iterator(chunk_size=CHUNK)
+    else:
+        order = [line.pk for line in lines]
+        found = {}
+        for chunk in chunks(order):
+            found.update(
+                (row[0], row)
+                for row in PricingLine.objects.filter(pk__in=chunk).values_list(*LINE_VALUES)
+            )
+        rows = [found[pk] for pk in order if pk in found]
+    reversed_kind = UnitEventKind.REVERSED.value
+    return [
+        Line(
+            pk,
+            structure_id,
+            program(program_id),
+            amount,
+            happened_at,
+            amount < 0 or kind == reversed_kind,
+            at,
+            carnet_id,
+            int(session) if session else None,
+        )
+        for pk, structure_id, program_id, amount, happened_at, kind, at, carnet_id, session in rows
+    ]
+
+
+def is_reversal(line: Line) -> bool:
+    return line.reversal
 
 
 class Facts:
-    """The lines under control and what several rules read about them, each read once."""
+    """The lines under control (read once, see `lines_load`) and what several rules read
+    about them, each read once."""
 
-    def __init__(self, lines: Iterable[PricingLine]):
-        self.lines = list(lines)
+    def __init__(self, lines):
+        self.lines = lines_load(lines)
         self._names: dict[int, str] = {}
-        self._local: dict[int, dt.datetime] = {}
+        self._days: dict[int, dt.date] = {}
+        self._zones: dict[int, ZoneInfo] = {}
 
     @cached_property
-    def consumptions(self) -> list[PricingLine]:
+    def consumptions(self) -> list[Line]:
         """The lines a rule may hold: every line but reversals."""
-        return [line for line in self.lines if not is_reversal(line)]
+        return [line for line in self.lines if not line.reversal]
 
     @cached_property
     def carnets(self) -> dict[int, CarnetFacts]:
-        ids = sorted({line.event.unit.carnet_id for line in self.consumptions})
+        ids = sorted({line.carnet_id for line in self.consumptions})
         found = {}
         for chunk in chunks(ids):
             for pk, *facts in Carnet.objects.filter(pk__in=chunk).values_list(
@@ -138,8 +214,8 @@ class Facts:
                 found[pk] = CarnetFacts(*facts)
         return found
 
-    def carnet(self, line: PricingLine) -> CarnetFacts:
-        return self.carnets[line.event.unit.carnet_id]
+    def carnet(self, line: Line) -> CarnetFacts:
+        return self.carnets[line.carnet_id]
 
     def names(self, ids: Iterable[int]) -> dict[int, str]:
         """Organisation names, read once each."""
@@ -153,11 +229,23 @@ class Facts:
             organisation_id, f"organisation n° {organisation_id}"
         )
 
-    def local(self, line: PricingLine) -> dt.datetime:
+    def zone(self, line: Line) -> ZoneInfo:
+        """The time zone of the line's program."""
+        zone = self._zones.get(line.program.pk)
+        if zone is None:
+            zone = self._zones[line.program.pk] = ZoneInfo(line.program.time_zone)
+        return zone
+
+    def local(self, line: Line) -> dt.datetime:
         """When the line's event happened, in its program's time zone."""
-        if line.pk not in self._local:
-            self._local[line.pk] = in_zone(line.happened_at, line.program.time_zone)
-        return self._local[line.pk]
+        return line.happened_at.astimezone(self.zone(line))
+
+    def day(self, line: Line) -> dt.date:
+        """The day the line's event happened, in its program's time zone."""
+        day = self._days.get(line.pk)
+        if day is None:
+            day = self._days[line.pk] = self.local(line).date()
+        return day
 
 
 def in_zone(moment: dt.datetime, zone: str) -> dt.datetime:
@@ -168,7 +256,7 @@ def _facts(lines, facts: Facts | None) -> Facts:
     return facts if facts is not None else Facts(lines)
 
 
-def _finding(line: PricingLine, rule: Rule, verdict: Verdict, explanation: str) -> Finding:
+def _finding(line: Line, rule: Rule, verdict: Verdict, explanation: str) -> Finding:
     return Finding(line.pk, rule.value, verdict.value, explanation[:EXPLANATION_MAX])
 
 
@@ -215,13 +303,14 @@ def many_units_one_day(lines, facts: Facts | None = None) -> list[Finding]:
     todo = facts.consumptions
     if not todo:
         return []
-    zone_of = {line.event.unit.carnet_id: line.program.time_zone for line in todo}
     start = min(line.happened_at for line in todo) - dt.timedelta(days=1)
     end = max(line.happened_at for line in todo) + dt.timedelta(days=1)
+    zone_of = {line.carnet_id: line.program.time_zone for line in todo}
+    busy = _busy_carnets(todo, start, end) & zone_of.keys()
     units_on: dict[tuple[int, dt.date], set[int]] = defaultdict(set)
     for carnet_id, unit_id, at in _uses(
         field="unit__carnet_id",
-        values=zone_of,
+        values=busy,
         start=start,
         end=end,
         columns=("unit__carnet_id", "unit_id", "at"),
@@ -229,8 +318,10 @@ def many_units_one_day(lines, facts: Facts | None = None) -> list[Finding]:
         units_on[carnet_id, in_zone(at, zone_of[carnet_id]).date()].add(unit_id)
     findings = []
     for line in todo:
-        day = facts.local(line).date()
-        count = len(units_on[line.event.unit.carnet_id, day])
+        if line.carnet_id not in busy:
+            continue
+        day = facts.day(line)
+        count = len(units_on[line.carnet_id, day])
         if count > MAX_UNITS_PER_CARNET_PER_DAY:
             findings.append(
                 _finding(
@@ -242,6 +333,32 @@ def many_units_one_day(lines, facts: Facts | None = None) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _busy_carnets(todo: list[Line], start: dt.datetime, end: dt.datetime) -> set[int]:
+    """The carnets (of the lines' programs) with more than MAX_UNITS_PER_CARNET_PER_DAY
+    units used on one day of their program's zone between `start` and `end`, counted by the
+    database; reversals are not deducted, so this is every carnet the rule could hold."""
+    programs_in: dict[str, set[int]] = defaultdict(set)
+    for line in todo:
+        programs_in[line.program.time_zone].add(line.program_id)
+    busy = set()
+    for zone, program_ids in programs_in.items():
+        busy.update(
+            UnitEvent.objects.filter(
+                kind=UnitEventKind.CONSUMED,
+                unit__program_id__in=program_ids,
+                at__gte=start,
+                at__lt=end,
+            )
+            .annotate(day=TruncDate("at", tzinfo=ZoneInfo(zone)))
+            .order_by()
+            .values("unit__carnet_id", "day")
+            .annotate(units=Count("unit_id", distinct=True))
+            .filter(units__gt=MAX_UNITS_PER_CARNET_PER_DAY)
+            .values_list("unit__carnet_id", flat=True)
+        )
+    return busy
 
 
 def outside_agreement(lines, facts: Facts | None = None) -> list[Finding]:
@@ -262,7 +379,7 @@ def outside_agreement(lines, facts: Facts | None = None) -> list[Finding]:
     gaps: dict[tuple[int, int, dt.date], str | None] = {}
     findings = []
     for line in todo:
-        day = facts.local(line).date()
+        day = facts.day(line)
         key = (line.program_id, line.structure_id, day)
         if key not in gaps:
             gaps[key] = _agreement_gap(
@@ -316,8 +433,10 @@ def outside_territory(lines, facts: Facts | None = None) -> list[Finding]:
                 .values_list("code", flat=True)
             )
         territory = territories[program.pk]
+        if not territory:
+            continue
         carnet = facts.carnet(line)
-        if territory and carnet.commune_code not in territory:
+        if carnet.commune_code not in territory:
             findings.append(
                 _finding(
                     line,
@@ -334,13 +453,9 @@ def hours_before_start(lines, facts: Facts | None = None) -> list[Finding]:
     """HOURS_BEFORE_START: hours of an hours program (the event names its session) recorded
     before the session's start."""
     facts = _facts(lines, facts)
-    todo = [
-        line
-        for line in facts.consumptions
-        if line.program.is_hours and (line.event.data or {}).get("session")
-    ]
+    todo = [line for line in facts.consumptions if line.program.is_hours and line.session_id]
     sessions = {}
-    for chunk in chunks(sorted({int(line.event.data["session"]) for line in todo})):
+    for chunk in chunks(sorted({line.session_id for line in todo})):
         sessions.update(
             (pk, (starts_at, title))
             for pk, starts_at, title in Session.objects.filter(pk__in=chunk).values_list(
@@ -349,11 +464,11 @@ def hours_before_start(lines, facts: Facts | None = None) -> list[Finding]:
         )
     findings = []
     for line in todo:
-        session_id = int(line.event.data["session"])
+        session_id = line.session_id
         if session_id not in sessions:
             continue
         starts_at, title = sessions[session_id]
-        if line.event.at >= starts_at:
+        if line.at >= starts_at:
             continue
         zone = line.program.time_zone
         label = f"« {title} »" if title else f"n° {session_id}"
@@ -362,7 +477,7 @@ def hours_before_start(lines, facts: Facts | None = None) -> list[Finding]:
                 line,
                 Rule.HOURS_BEFORE_START,
                 Verdict.KO,
-                f"Heures notées le {in_zone(line.event.at, zone):%d/%m/%Y à %H:%M} pour la "
+                f"Heures notées le {in_zone(line.at, zone):%d/%m/%Y à %H:%M} pour la "
                 f"séance {label} qui commençait le {in_zone(starts_at, zone):%d/%m/%Y à %H:%M} : "
                 "avant son début.",
             )
@@ -378,12 +493,13 @@ def many_structures_in_a_week(lines, facts: Facts | None = None) -> list[Finding
     todo = facts.consumptions
     if not todo:
         return []
-    start = min(line.event.at for line in todo) - STRUCTURES_WINDOW
-    end = max(line.event.at for line in todo) + STRUCTURES_WINDOW + dt.timedelta(seconds=1)
+    start = min(line.at for line in todo) - STRUCTURES_WINDOW
+    end = max(line.at for line in todo) + STRUCTURES_WINDOW + dt.timedelta(seconds=1)
+    people = {facts.carnet(line).identity_key for line in todo}
     per_person: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
     for key, organisation_id, at in _uses(
         field="unit__carnet__beneficiary__identity_key",
-        values={facts.carnet(line).identity_key for line in todo},
+        values=_people_at_many_structures(start, end) & people,
         start=start,
         end=end,
         columns=("unit__carnet__beneficiary__identity_key", "organisation_id", "at"),
@@ -401,7 +517,7 @@ def many_structures_in_a_week(lines, facts: Facts | None = None) -> list[Finding
         if carnet.identity_key not in several:
             continue
         times, uses = several[carnet.identity_key]
-        moment = line.event.at
+        moment = line.at
         first = bisect_left(times, moment - STRUCTURES_WINDOW)
         last = bisect_right(times, moment + STRUCTURES_WINDOW)
         week = _busiest_week(uses[first:last], moment)
@@ -423,6 +539,21 @@ def many_structures_in_a_week(lines, facts: Facts | None = None) -> list[Finding
             )
         )
     return findings
+
+
+def _people_at_many_structures(start: dt.datetime, end: dt.datetime) -> set[str]:
+    """The people (identity keys) whose units MANY_STRUCTURES structures or more used between
+    `start` and `end`, counted by the database; reversals are not deducted, so this is every
+    person the rule could hold."""
+    key = "unit__carnet__beneficiary__identity_key"
+    return set(
+        UnitEvent.objects.filter(kind=UnitEventKind.CONSUMED, at__gte=start, at__lt=end)
+        .order_by()
+        .values(key)
+        .annotate(structures=Count(Coalesce("organisation_id", Value(0)), distinct=True))
+        .filter(structures__gte=MANY_STRUCTURES)
+        .values_list(key, flat=True)
+    )
 
 
 def _busiest_week(
@@ -449,13 +580,13 @@ def volume_jump(lines, facts: Facts | None = None) -> list[Finding]:
     being at least VOLUME_MIN_AVERAGE_CENTS. Totals are summed by the database, per time
     zone, structure, program and month."""
     facts = _facts(lines, facts)
-    by_zone: dict[str, list[PricingLine]] = defaultdict(list)
+    by_zone: dict[str, list[Line]] = defaultdict(list)
     for line in facts.consumptions:
         by_zone[line.program.time_zone].append(line)
     findings = []
     for zone_name, zone_lines in by_zone.items():
         zone = ZoneInfo(zone_name)
-        month_of = {line.pk: facts.local(line).date().replace(day=1) for line in zone_lines}
+        month_of = {line.pk: facts.day(line).replace(day=1) for line in zone_lines}
         first = _add_months(min(month_of.values()), -VOLUME_HISTORY_MONTHS)
         last = _add_months(max(month_of.values()), 1)
         totals: dict[tuple[int, int, dt.date], int] = defaultdict(int)
@@ -513,7 +644,7 @@ def self_issued(lines, facts: Facts | None = None) -> list[Finding]:
         carnet = facts.carnet(line)
         if carnet.prescriber_id != line.structure_id:
             continue
-        delay = line.event.at - carnet.issued_at
+        delay = line.at - carnet.issued_at
         if delay >= SELF_ISSUED_DELAY:
             continue
         zone = line.program.time_zone
@@ -526,7 +657,7 @@ def self_issued(lines, facts: Facts | None = None) -> list[Finding]:
                 f"Carnet {carnet.number} remis par {facts.name(line.structure_id)} le "
                 f"{in_zone(carnet.issued_at, zone):%d/%m/%Y à %H:%M} et utilisé par la même "
                 f"organisation {minutes} min plus tard "
-                f"({in_zone(line.event.at, zone):%H:%M}).",
+                f"({in_zone(line.at, zone):%H:%M}).",
             )
         )
     return findings

@@ -11,7 +11,19 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -19,7 +31,7 @@ from schwifty.exceptions import SchwiftyException
 from accounts.models import Organisation
 from core import registry
 from core.services import audit_record, transition
-from core.timezones import local
+from core.timezones import zone_name
 from programs.enums import AgreementStatus
 from programs.models import Agreement, FundingCommitment, Program
 from programs.selectors import program_last_acceptance_on, program_today
@@ -55,46 +67,106 @@ def events_price(*, events) -> int:
     return len(PricingLine.objects.bulk_create(lines, ignore_conflicts=True)) if lines else 0
 
 
-def lines_price_missing(*, batch_size: int = 5000) -> int:
-    """Prices the events that have no line yet (events made before this app, or by a path
-    that bypassed the ledger's hook)."""
-    created = 0
+def lines_price_missing() -> int:
+    """Prices, in one statement, the events that have no line yet (events made before this
+    app, or by a path that bypassed the ledger's hook): a copy of what each event says, as
+    events_price does. A line priced meanwhile by the ledger wins (the unique event of a
+    line). Returns lines created."""
+    now = timezone.now()
     missing = (
         UnitEvent.objects.filter(
             kind__in=PRICED_KINDS, organisation__isnull=False, pricing_line__isnull=True
         )
-        .select_related("unit")
-        .order_by("pk")
+        .order_by()
+        .values_list(
+            "pk",
+            "organisation_id",
+            "unit__program_id",
+            "amount_cents",
+            Coalesce("at", _moment(now)),
+            Value(LineStatus.PRICED.value),
+            Value(""),
+            Value(""),
+            _moment(now),
+        )
     )
-    while chunk := list(missing[:batch_size]):
-        created += events_price(events=chunk)
-        if len(chunk) < batch_size:
-            break
-    return created
+    columns = (
+        "event_id",
+        "structure_id",
+        "program_id",
+        "amount_cents",
+        "happened_at",
+        "status",
+        "review_reason",
+        "contest_note",
+        "created_at",
+    )
+    return _insert_select(PricingLine, columns, missing, conflict=("event_id",))
 
 
-def _month_of(line: PricingLine, zone: str) -> dt.date:
-    return local(line.happened_at, zone).date().replace(day=1)
+def _moment(moment: dt.datetime) -> Value:
+    return Value(moment, output_field=DateTimeField())
+
+
+def _insert_select(model, columns: tuple[str, ...], rows, *, conflict: tuple[str, ...]) -> int:
+    """INSERT … SELECT of a queryset's rows (same order as `columns`), rows that would break
+    the unique `conflict` columns left out: one statement, the same on PostgreSQL and SQLite
+    (whose parser needs the WHERE that every caller's queryset has)."""
+    select, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    target = ", ".join(connection.ops.quote_name(column) for column in conflict)
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgresql:
+            # Planned with the statistics of a nearly empty table, the anti-join becomes a
+            # nested loop that rereads, for every event, the rows this statement adds.
+            cursor.execute("SELECT current_setting('enable_nestloop')")
+            [nestloop] = cursor.fetchone()
+            cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+        cursor.execute(
+            f"INSERT INTO {table} ({quoted}) {select} ON CONFLICT ({target}) DO NOTHING", params
+        )
+        count = cursor.rowcount
+        if postgresql:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+    return count
+
+
+def _month_in(zone: str, field) -> Cast:
+    """The first day of the month of a moment in a time zone, computed by the database."""
+    return Cast(TruncMonth(field, tzinfo=ZoneInfo(zone)), DateField())
 
 
 def claims_build(*, until: dt.datetime) -> int:
     """Each month's unclaimed lines (up to `until`) go to the claim of their structure,
-    program and month (in the program's time zone). Returns the lines claimed."""
-    lines = list(
-        PricingLine.objects.filter(claim__isnull=True, happened_at__lt=until).select_related(
-            "program"
+    program and month (in the program's time zone): per time zone, one statement creates the
+    claims that are missing, one puts the lines in them. Returns the lines claimed."""
+    zones: dict[str, list[int]] = defaultdict(list)
+    for pk, zone in Program.objects.order_by("pk").values_list("pk", "time_zone"):
+        zones[zone_name(zone)].append(pk)
+    claimed = 0
+    now = timezone.now()
+    for zone, program_ids in sorted(zones.items()):
+        unclaimed = PricingLine.objects.filter(
+            claim__isnull=True, happened_at__lt=until, program_id__in=program_ids
+        ).order_by()
+        months = unclaimed.values_list(
+            "structure_id", "program_id", _month_in(zone, "happened_at"), Value(""), _moment(now)
+        ).distinct()
+        _insert_select(
+            Claim,
+            ("structure_id", "program_id", "month", "note", "created_at"),
+            months,
+            conflict=("structure_id", "program_id", "month"),
         )
-    )
-    groups: dict[tuple[int, int, dt.date], list[int]] = defaultdict(list)
-    for line in lines:
-        key = (line.structure_id, line.program_id, _month_of(line, line.program.time_zone))
-        groups[key].append(line.pk)
-    for (structure_id, program_id, month), pks in groups.items():
-        claim, _ = Claim.objects.get_or_create(
-            structure_id=structure_id, program_id=program_id, month=month
-        )
-        PricingLine.objects.filter(pk__in=pks, claim__isnull=True).update(claim=claim)
-    return len(lines)
+        claim = Claim.objects.filter(
+            structure_id=OuterRef("structure_id"),
+            program_id=OuterRef("program_id"),
+            month=_month_in(zone, ExpressionWrapper(OuterRef("happened_at"), DateTimeField())),
+        ).order_by()
+        claimed += unclaimed.update(claim_id=Subquery(claim.values("pk")[:1]))
+    return claimed
 
 
 def claim_note(*, actor, claim: Claim, note: str) -> Claim:
@@ -131,18 +203,22 @@ def line_contest(*, actor, line: PricingLine, note: str) -> PricingLine:
 
 
 def lines_control(*, lines) -> None:
-    """Runs the controls registered by the controls app on lines still to control; with no
-    control registered, lines are accepted as they are."""
+    """Runs the controls registered by the controls app on lines still to control (instances,
+    or a queryset the controls read in one pass); with no control registered, lines are
+    accepted as they are."""
     checks = registry.contributions(registry.LINE_CHECKS)
-    pending = [line for line in lines if line.status == LineStatus.PRICED]
-    if not pending:
-        return
+    if isinstance(lines, QuerySet):
+        pending = lines.filter(status=LineStatus.PRICED)
+    else:
+        pending = [line for line in lines if line.status == LineStatus.PRICED]
+        if not pending:
+            return
     for check in checks:
         check(lines=pending)
     if not checks:
-        PricingLine.objects.filter(
-            pk__in=[line.pk for line in pending], status=LineStatus.PRICED
-        ).update(status=LineStatus.ACCEPTED)
+        if not isinstance(pending, QuerySet):
+            pending = PricingLine.objects.filter(pk__in=[line.pk for line in pending])
+        pending.filter(status=LineStatus.PRICED).update(status=LineStatus.ACCEPTED)
 
 
 def line_review(*, actor, line: PricingLine, accept: bool, reason: str) -> PricingLine:
@@ -232,7 +308,7 @@ def batch_build(*, actor, until: dt.date) -> BatchOutcome:
     _refresh_statistics()
     claims_build(until=cutoff)
     to_control = PricingLine.objects.filter(status=LineStatus.PRICED, happened_at__lt=cutoff)
-    lines_control(lines=list(to_control.select_related("event__unit", "program")))
+    lines_control(lines=to_control)
     _refresh_statistics()
     held_back = []
     payable = PricingLine.objects.filter(
@@ -288,12 +364,7 @@ def batch_build(*, actor, until: dt.date) -> BatchOutcome:
                 for row, details in plans
             ]
         )
-        for transfer, (row, _details) in zip(transfers, plans, strict=True):
-            moved = payable.filter(structure_id=row["structure_id"]).update(transfer=transfer)
-            if moved != row["count"]:
-                raise SettlementError(
-                    "Lot refusé : des lignes ont changé pendant sa préparation. Recommencez."
-                )
+        _lines_to_transfers(batch=batch, payable=payable, transfers=transfers, plans=plans)
         _transfers_match_lines(batch=batch)
         funder_documents_for_batch(batch=batch)
         audit_record(
@@ -303,6 +374,31 @@ def batch_build(*, actor, until: dt.date) -> BatchOutcome:
             data={"transfers": len(plans), "total_cents": batch.total_cents},
         )
     return BatchOutcome(batch, held_back)
+
+
+def _lines_to_transfers(*, batch: PaymentBatch, payable, transfers, plans) -> None:
+    """Every payable line of a structure paid by the batch goes to its transfer, in one
+    statement; the batch is refused if the lines moved are not those its totals counted
+    (lines changed while it was prepared)."""
+    transfer = Transfer.objects.filter(
+        batch=batch, structure_id=OuterRef("structure_id")
+    ).order_by()
+    payable.filter(Exists(transfer)).update(transfer_id=Subquery(transfer.values("pk")[:1]))
+    counted = {
+        transfer.pk: row["count"]
+        for transfer, (row, _details) in zip(transfers, plans, strict=True)
+    }
+    moved = dict(
+        PricingLine.objects.filter(transfer__batch=batch)
+        .order_by()
+        .values("transfer_id")
+        .annotate(count=Count("pk"))
+        .values_list("transfer_id", "count")
+    )
+    if moved != counted:
+        raise SettlementError(
+            "Lot refusé : des lignes ont changé pendant sa préparation. Recommencez."
+        )
 
 
 def _transfers_match_lines(*, batch: PaymentBatch) -> None:

@@ -5,7 +5,7 @@ import pytest
 from beneficiaries.enums import ConsentMethod
 from beneficiaries.services import beneficiary_create
 from controls.models import ControlFinding
-from controls.services import CheckOutcome, lines_check
+from controls.services import CheckOutcome, id_runs, lines_check
 from core import registry
 from programs.enums import AgreementStatus
 from programs.models import Agreement
@@ -69,9 +69,11 @@ def test_controls_are_registered():
     assert "controls" in registry.contributions(registry.HOME_LINKS)
 
 
-def test_each_line_leaves_priced_with_the_right_status(three_kinds_of_lines):
+@pytest.mark.parametrize("as_queryset", [False, True])
+def test_each_line_leaves_priced_with_the_right_status(three_kinds_of_lines, as_queryset):
     lines = three_kinds_of_lines
-    lines_control(lines=lines)  # settlement's entry point runs the registered checks
+    # settlement's entry point runs the registered checks, on instances or on a queryset
+    lines_control(lines=PricingLine.objects.all() if as_queryset else lines)
     statuses = dict(PricingLine.objects.values_list("pk", "status"))
     assert [statuses[line.pk] for line in lines] == [
         "accepted",
@@ -127,3 +129,15 @@ def test_a_large_batch_is_checked_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(15):
         outcome = lines_check(lines=lines)
     assert outcome == CheckOutcome(suspicious=30)  # 5 units of a carnet on one day each
+
+
+def test_only_the_lines_given_are_moved(three_kinds_of_lines):
+    lines = three_kinds_of_lines
+    assert lines_check(lines=[lines[0], lines[2]]) == CheckOutcome(accepted=1, rejected=1)
+    statuses = dict(PricingLine.objects.values_list("pk", "status"))
+    assert [statuses[line.pk] for line in lines] == ["accepted", "priced", "rejected", "priced"]
+
+
+def test_ids_are_named_by_runs_of_consecutive_ids():
+    assert id_runs([7, 1, 3, 2, 9, 10]) == [(1, 3), (7, 7), (9, 10)]
+    assert id_runs([]) == []

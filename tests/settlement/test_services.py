@@ -9,7 +9,7 @@ from programs.services import commitment_add
 from settlement import services
 from settlement.enums import LineStatus, TransferStatus
 from settlement.exceptions import SettlementError
-from settlement.models import FunderDocument, PricingLine, Transfer
+from settlement.models import Claim, FunderDocument, PricingLine, Transfer
 from tests.settlement.conftest import TODAY, accept_all
 from vouchers.enums import UnitEventKind, UnitState
 from vouchers.models import Unit, UnitEvent
@@ -213,3 +213,41 @@ def test_paying_twice_is_impossible_in_the_database(use_vouchers, agreed):
             status=LineStatus.ACCEPTED,
         )
     assert UnitState.REIMBURSED == "reimbursed"
+
+
+def test_events_left_unpriced_are_priced_in_one_go(use_vouchers, agreed, money_program):
+    issued = use_vouchers(3)
+    PricingLine.objects.all().delete()
+    assert services.lines_price_missing() == 3
+    assert services.lines_price_missing() == 0
+    lines = PricingLine.objects.select_related("event__unit").order_by("pk")
+    assert [line.status for line in lines] == [LineStatus.PRICED] * 3
+    for line in lines:
+        assert line.event.unit.carnet_id == issued.carnet.pk
+        assert (line.structure_id, line.program_id) == (agreed.pk, money_program.pk)
+        assert (line.amount_cents, line.happened_at) == (1000, line.event.at)
+
+
+def test_claims_gather_lines_by_structure_program_and_local_month(use_vouchers, agreed):
+    use_vouchers(3)
+    first, second, third = PricingLine.objects.order_by("pk")
+    # 23:30 in Paris on 31 October, then 00:30 on 1 November (UTC+1).
+    PricingLine.objects.filter(pk=first.pk).update(
+        happened_at=dt.datetime(2026, 10, 31, 22, 30, tzinfo=dt.UTC)
+    )
+    PricingLine.objects.filter(pk=second.pk).update(
+        happened_at=dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)
+    )
+    until = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert services.claims_build(until=until) == 3
+    assert services.claims_build(until=until) == 0
+    months = {line.pk: line.claim.month for line in PricingLine.objects.select_related("claim")}
+    assert months == {
+        first.pk: dt.date(2026, 10, 1),
+        second.pk: dt.date(2026, 11, 1),
+        third.pk: dt.date(2026, 11, 1),
+    }
+    assert {(c.structure_id, c.month) for c in Claim.objects.all()} == {
+        (agreed.pk, dt.date(2026, 10, 1)),
+        (agreed.pk, dt.date(2026, 11, 1)),
+    }
