@@ -6,6 +6,7 @@ from dsfr.forms import DsfrBaseForm
 
 from accounts.models import Organisation
 from core.money import euros_to_cents
+from core.uploads import megabytes
 from places.enums import Service
 from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory
 from programs.models import Application, Call, Program
@@ -316,7 +317,10 @@ class AttachmentForm(DsfrBaseForm):
         if extension is None:
             raise forms.ValidationError("Format refusé : envoyez un PDF, un PNG ou un JPEG.")
         if upload.size > ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError("Fichier trop lourd : 5 Mo au plus.")
+            raise forms.ValidationError(
+                f"Fichier trop lourd : il fait {megabytes(upload.size)}, "
+                f"{megabytes(ATTACHMENT_MAX_BYTES)} au plus."
+            )
         head = upload.read(8)
         upload.seek(0)
         if not head.startswith(ATTACHMENT_SIGNATURES[extension]):
