@@ -7,7 +7,6 @@ from ninja.responses import Status
 from pydantic import StrictBool
 
 from accompaniments.enums import ConsumeOutcome
-from accompaniments.exceptions import AccompanimentsError
 from accompaniments.services import ConsumeResult, unit_consume
 from accounts.enums import ApiScope
 from core.services import idempotent_call, request_fingerprint
@@ -15,6 +14,8 @@ from core.services import idempotent_call, request_fingerprint
 router = Router(tags=["unités"])
 
 IDEMPOTENCY_KEY_MAX = 100
+# Printable ASCII, no space: a UUID, or any token the client makes for one request.
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]+$"
 # A serial as printed (KK26-00000001-8) or typed: 2 to 6 letters or digits, then 9 digits,
 # with one space or dash allowed between any two characters. Every serial it accepts is
 # read by vouchers.codes.serial_normalize (a wrong check digit is the `unknown` outcome).
@@ -88,13 +89,16 @@ def consume(
     request: HttpRequest,
     payload: ConsumeIn,
     idempotency_key: str = Header(
-        "",
+        ...,
         alias="Idempotency-Key",
+        min_length=1,
         max_length=IDEMPOTENCY_KEY_MAX,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description=(
-            f"Obligatoire pour utiliser un chèque ({IDEMPOTENCY_KEY_MAX} caractères au plus), "
-            "une par demande : la même clé avec la même demande rend la première réponse ; "
-            "avec une autre demande, elle est refusée (422). Inutile avec `test`."
+            f"Obligatoire, une par demande ({IDEMPOTENCY_KEY_MAX} caractères ASCII visibles au "
+            "plus, sans espace, un UUID par exemple) : la même clé avec la même demande rend la "
+            "première réponse ; avec une autre demande, elle est refusée (422). Avec `test`, "
+            "elle n'est pas gardée."
         ),
     ),
 ):
@@ -123,10 +127,6 @@ def consume(
         )
     else:
         key = idempotency_key
-        if not key.strip():
-            raise AccompanimentsError(
-                "Idempotency-Key : obligatoire pour utiliser un chèque.", field="Idempotency-Key"
-            )
         # The key is held here, with a fingerprint of the body: the same key sent with
         # another body is refused, never answered with the first body's answer.
         result = idempotent_call(

@@ -1,6 +1,7 @@
 import math
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import (
@@ -22,14 +23,16 @@ Chaque demande porte une clé d'API de l'organisation (`Authorization: Bearer pn
 droits (`units:consume`, `sessions:write`, `stats:read`) et une limite de demandes par minute.
 Toute demande refusée avant l'opération reçoit un document « problem details » (RFC 9457,
 `application/problem+json`) avec un message en français : 400 corps illisible (pas du JSON),
-401 clé absente ou inconnue, 403 droit manquant, 422 demande invalide (`errors` nomme chaque
-champ en cause) ou refusée, 429 trop de demandes (en-tête `Retry-After`)."""
+401 clé absente ou inconnue, 403 droit manquant, 413 corps trop grand, 422 demande invalide
+(`errors` nomme chaque champ en cause) ou refusée, 429 trop de demandes (en-tête
+`Retry-After`)."""
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_RESPONSES = {
     400: "Corps de la requête illisible : un objet JSON est attendu.",
     401: "Clé d'API absente, inconnue ou désactivée.",
     403: "La clé n'a pas le droit que demande l'opération.",
+    413: "Corps de la requête trop grand.",
     422: "Demande invalide (en-tête ou corps hors du schéma) ou refusée.",
     429: "Trop de demandes pour cette clé : réessayer après `Retry-After` secondes.",
 }
@@ -57,7 +60,7 @@ class PassnumApi(NinjaAPI):
             for operation in operations.values():
                 statuses = []
                 if operation.get("requestBody"):
-                    statuses += [400, 422]
+                    statuses += [400, 413, 422]
                 elif operation.get("parameters"):
                     statuses.append(422)
                 if operation.get("security"):
@@ -141,6 +144,16 @@ def http_error(request, error: HttpError):
             detail += f" ({error.message})"
         return problem(400, "Requête illisible", detail)
     return problem(error.status_code, "Refusé", error.message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request, error: RequestDataTooBig):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem(
+        413,
+        "Requête trop grande",
+        f"Corps de la requête trop grand : {limit // 1024} Ko au plus.",
+    )
 
 
 @api.exception_handler(Http404)

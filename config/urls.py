@@ -21,5 +21,6 @@ urlpatterns = [
     path("admin-technique/", admin.site.urls),
 ]
 
+handler400 = "public.views.bad_request"
 handler404 = "public.views.page_not_found"
 handler500 = "public.views.server_error"

@@ -1,8 +1,11 @@
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from core.exceptions import PassnumError
+from core.uploads import megabytes
 from places.enums import Fee, Public, ReportStatus, Service, SupportMode
 from places.selectors import WEEKDAYS
+from places.services import IMPORT_MAX_BYTES, import_size_check
 from territories.forms import CommuneField
 
 RADIUS_CHOICES = [
@@ -90,7 +93,7 @@ class ImportForm(DsfrBaseForm):
     file = forms.FileField(
         label="Fichier des lieux (CSV ou JSON)",
         help_text="Au format du standard national des lieux de médiation numérique, version 1.0 ou 0.1. "
-        "10 Mo au plus.",
+        f"{megabytes(IMPORT_MAX_BYTES)} au plus.",
     )
     source = forms.SlugField(
         label="Nom de la source",
@@ -105,8 +108,10 @@ class ImportForm(DsfrBaseForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError("Le fichier dépasse 10 Mo.", code="too_big")
+        try:
+            import_size_check(upload.size)
+        except PassnumError as error:
+            raise forms.ValidationError(error.message, code="too_big") from error
         if not upload.name.lower().endswith((".csv", ".json")):
             raise forms.ValidationError(
                 "Le fichier doit finir par .csv ou .json.", code="bad_extension"

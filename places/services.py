@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.services import audit_record
 from core.text import normalize_search
+from core.uploads import megabytes
 from places import dedup
 from places.enums import ClaimStatus, LinkSource, MatchStatus, ReportStatus
 from places.exceptions import ImportFileUnreadable, PlacesError
@@ -20,6 +21,7 @@ from places.standard import FieldError, detect_version, parse_row
 from territories.models import Commune, PostalCode
 
 BATCH_SIZE = 2000
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
 # Fields the importer owns; the structure link and the program links are never touched by it.
 STANDARD_MODEL_FIELDS = [
     f.name
@@ -117,9 +119,20 @@ def _decode(content: bytes) -> str:
     raise ImportFileUnreadable("Le fichier n'est ni en UTF-8 ni en Windows-1252.")
 
 
+def import_size_check(size: int) -> None:
+    """A file of places is read whole: over IMPORT_MAX_BYTES it is refused before."""
+    if size > IMPORT_MAX_BYTES:
+        raise ImportFileUnreadable(
+            f"Le fichier fait {megabytes(size)} : {megabytes(IMPORT_MAX_BYTES)} au plus. "
+            "Coupez-le en plusieurs fichiers (la même source met à jour les mêmes lieux).",
+            field="file",
+        )
+
+
 def read_rows(*, content: bytes, name: str = "") -> list[tuple[int, dict]]:
     """(line number, row) pairs from a CSV (line of the row in the file) or a JSON list
     (position in the list, from 1)."""
+    import_size_check(len(content))
     text = _decode(content)
     stripped = text.lstrip()
     if name.lower().endswith(".json") or stripped[:1] in ("[", "{"):
@@ -128,6 +141,11 @@ def read_rows(*, content: bytes, name: str = "") -> list[tuple[int, dict]]:
         except json.JSONDecodeError as error:
             raise ImportFileUnreadable(
                 f"JSON illisible, ligne {error.lineno} : {error.msg}."
+            ) from error
+        except RecursionError as error:
+            raise ImportFileUnreadable(
+                "JSON illisible : trop de crochets ou d'accolades imbriqués. Le standard attend "
+                "une liste de lieux, chacun un objet à un niveau."
             ) from error
         if isinstance(data, dict):
             data = data.get("data") or data.get("lieux") or []
@@ -143,9 +161,20 @@ def read_rows(*, content: bytes, name: str = "") -> list[tuple[int, dict]]:
         )
     rows = []
     line = reader.line_num + 1
-    for row in reader:
-        rows.append((line, row))
-        line = reader.line_num + 1
+    try:
+        for row in reader:
+            rows.append((line, row))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            limit = f"{csv.field_size_limit():,}".replace(",", " ")
+            raise ImportFileUnreadable(
+                f"CSV illisible à partir de la ligne {line} : une case dépasse {limit} "
+                "caractères (un guillemet sans guillemet fermant, le plus souvent)."
+            ) from error
+        raise ImportFileUnreadable(
+            f"CSV illisible à partir de la ligne {line} : {error}."
+        ) from error
     return rows
 
 
@@ -320,6 +349,7 @@ def _close_missing(*, source: str, listed: set[str]) -> list[int]:
 def places_import_file(*, path: Path, source: str = "", actor=None) -> ImportReport:
     """A file on disk; with no source given, its name (without extension) is the source."""
     source = source or Path(path).stem
+    import_size_check(Path(path).stat().st_size)
     return places_import(
         content=Path(path).read_bytes(), name=Path(path).name, source=source, actor=actor
     )

@@ -11,6 +11,7 @@ from core.money import (
     euros_to_cents,
     percent_to_basis_points,
 )
+from core.uploads import megabytes
 from places.enums import Service
 from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory
 from programs.models import Application, Call, Program
@@ -435,7 +436,10 @@ class AttachmentForm(DsfrBaseForm):
         if extension is None:
             raise forms.ValidationError("Format refusé : envoyez un PDF, un PNG ou un JPEG.")
         if upload.size > ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError("Fichier trop lourd : 5 Mo au plus.")
+            raise forms.ValidationError(
+                f"Fichier trop lourd : il fait {megabytes(upload.size)}, "
+                f"{megabytes(ATTACHMENT_MAX_BYTES)} au plus."
+            )
         head = upload.read(8)
         upload.seek(0)
         if not head.startswith(ATTACHMENT_SIGNATURES[extension]):

@@ -22,6 +22,11 @@ def personal_data(request):
     return render(request, "public/personal_data.html")
 
 
+def bad_request(request, exception=None):
+    """A request Django cannot read: too big a form, too many fields, a bad header."""
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request, exception=None):
     return render(request, "404.html", status=404)
 

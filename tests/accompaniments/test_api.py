@@ -63,7 +63,7 @@ def test_the_api_refuses_bad_keys_and_reports_refusals(client, setup):
         "/api/v1/units/consume",
         {"serial": serial, "code": "AAAAAAAA", "test": True},
         content_type="application/json",
-        headers={"Authorization": f"Bearer {key}"},
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "t-1"},
     )
     assert wrong.status_code == 422 and wrong.json()["outcome"] == "wrong_code"
 

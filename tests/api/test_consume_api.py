@@ -117,22 +117,29 @@ def test_a_refused_use_is_not_kept_and_the_key_can_be_sent_again_corrected(clien
     assert post(client, {"serial": serial, "code": code}, key, "req-1").status_code == 200
 
 
-def test_a_use_without_a_key_is_refused_a_test_needs_none(client, setup):
+def test_a_request_without_a_key_is_refused_a_test_keeps_none(client, setup):
     issued, _record, key = setup
     serial, code = issued.codes[0]
-    for idempotency_key in (None, "", "   "):
-        refused = post(client, {"serial": serial, "code": code}, key, idempotency_key)
-        assert refused.status_code == 422 and refused["Content-Type"].startswith(PROBLEM)
-        assert refused.json() == {
-            "title": "Refusé",
-            "status": 422,
-            "detail": "Idempotency-Key : obligatoire pour utiliser un chèque.",
-            "field": "Idempotency-Key",
-        }
+    for idempotency_key, message in ((None, "obligatoire"), ("", "ne peut pas être vide")) + (
+        ("   ", "format invalide"),
+        ("clé avec accents", "format invalide"),
+    ):
+        for body in (
+            {"serial": serial, "code": code},
+            {"serial": serial, "code": code, "test": True},
+        ):
+            refused = post(client, body, key, idempotency_key)
+            assert refused.status_code == 422 and refused["Content-Type"].startswith(PROBLEM)
+            assert refused.json()["field"] == "Idempotency-Key"
+            assert refused.json()["errors"] == [
+                {"field": "Idempotency-Key", "location": "header", "message": message}
+            ]
     assert state(serial) == UnitState.ISSUED
-    checked = post(client, {"serial": serial, "code": code, "test": True}, key)
-    assert checked.status_code == 200 and checked.json()["outcome"] == "valid"
+    for _ in range(2):  # a test is not kept under its key: asked again, checked again
+        checked = post(client, {"serial": serial, "code": code, "test": True}, key, "t-1")
+        assert checked.status_code == 200 and checked.json()["outcome"] == "valid"
     assert state(serial) == UnitState.ISSUED
+    assert not IdempotencyRecord.objects.exists()
 
 
 def test_a_key_without_the_scope_is_refused(client, setup, structure):
@@ -160,7 +167,7 @@ def test_last_use_is_written_at_most_once_a_minute(client, setup):
     start = dt.datetime(2026, 11, 25, 9, 30, 10, tzinfo=dt.UTC)
     for seconds, expected in ((0, 0), (50, 0), (61, 61)):
         with time_machine.travel(start + dt.timedelta(seconds=seconds), tick=False):
-            post(client, {"serial": serial, "code": code, "test": True}, key)
+            post(client, {"serial": serial, "code": code, "test": True}, key, "t")
         record.refresh_from_db()
         assert record.last_used_at == start + dt.timedelta(seconds=expected)
 
@@ -171,14 +178,14 @@ def test_over_the_rate_limit_the_key_waits(client, setup, settings):
     settings.PASSNUM_API_RATE_PER_MINUTE = 2
     body = {"serial": serial, "code": code, "test": True}
     with time_machine.travel(dt.datetime(2026, 11, 25, 9, 40, 35, tzinfo=dt.UTC), tick=False):
-        assert post(client, body, key).status_code == 200
-        assert post(client, body, key).status_code == 200
-        refused = post(client, body, key)
+        assert post(client, body, key, "t").status_code == 200
+        assert post(client, body, key, "t").status_code == 200
+        refused = post(client, body, key, "t")
     assert refused.status_code == 429 and refused["Content-Type"].startswith(PROBLEM)
     assert refused["Retry-After"] == "25"
     assert refused.json()["status"] == 429
     with time_machine.travel(dt.datetime(2026, 11, 25, 9, 41, 0, tzinfo=dt.UTC), tick=False):
-        assert post(client, body, key).status_code == 200
+        assert post(client, body, key, "t").status_code == 200
 
 
 def test_unparsable_and_invalid_bodies_get_their_documented_shape(client, setup, openapi):
