@@ -1,6 +1,7 @@
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from core.text import of
 from places.enums import Fee, Public, ReportStatus, Service, SupportMode
 from places.selectors import WEEKDAYS
 from territories.forms import CommuneField
@@ -65,7 +66,7 @@ class PlaceSearchForm(DsfrBaseForm):
         if commune and commune.latitude is None and not has_point:
             self.add_error(
                 "commune",
-                f"La position de {commune.name} n'est pas connue : choisissez une commune voisine "
+                f"La position {of(commune.name)} n'est pas connue : choisissez une commune voisine "
                 "ou utilisez « Autour de moi ».",
             )
         if not commune and not has_point and "commune" not in self.errors:
