@@ -58,6 +58,12 @@ class PlaceSearchForm(DsfrBaseForm):
         self.fields["program"].choices = [("", "tous les lieux")] + [
             (pk, name) for pk, name in programs
         ]
+        # The commune is needed, unless "Autour de moi" gave a position.
+        point = self.is_bound and self.data.get("latitude") and self.data.get("longitude")
+        self.fields["commune"].required = not point
+        self.fields["commune"].error_messages["required"] = (
+            "Indiquez une commune ou un code postal, ou utilisez « Autour de moi »."
+        )
 
     def clean(self):
         data = super().clean()
@@ -70,10 +76,8 @@ class PlaceSearchForm(DsfrBaseForm):
                 "ou utilisez « Autour de moi ».",
             )
         if not commune and not has_point and "commune" not in self.errors:
-            raise forms.ValidationError(
-                "Indiquez une commune ou un code postal, ou utilisez « Autour de moi ».",
-                code="no_origin",
-            )
+            # A position that was sent but is not a number.
+            self.add_error("commune", self.fields["commune"].error_messages["required"])
         return data
 
 

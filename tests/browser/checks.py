@@ -30,8 +30,8 @@ _VISIBLE_TEXT_JS = """() => {
     .filter(item => item.clipped || item.text.length < 2);
 }"""
 
-# Actions that must be on screen at 360 px without scrolling sideways, and primary ones at
-# least 44 x 44 px.
+# Actions that must be on screen at 360 px without scrolling sideways, and primary ones (and
+# every button of a table row) at least 44 x 44 px.
 _ACTIONS_JS = """() => {
   const width = document.documentElement.clientWidth;
   const actions = [...document.querySelectorAll(
@@ -41,8 +41,8 @@ _ACTIONS_JS = """() => {
     const r = e.getBoundingClientRect();
     return r.left < -1 || r.right > width + 1;
   });
-  const primary = actions.filter(e => e.classList.contains('fr-btn')
-    && !/fr-btn--(secondary|tertiary|sm|close)|fr-accordion/.test(e.className));
+  const primary = actions.filter(e => e.classList.contains('fr-btn') && (e.closest('table')
+    || !/fr-btn--(secondary|tertiary|sm|close)|fr-accordion/.test(e.className)));
   const small = primary.filter(e => {
     const r = e.getBoundingClientRect();
     return r.width < 44 || r.height < 44;
@@ -77,15 +77,15 @@ def check_page(page, name: str) -> dict:
     Returns the actions measured at 360 px (so that a test can say how many it saw)."""
     page.set_viewport_size(PHONE)
     page.wait_for_load_state()
-    assert axe_violations(page) == [], name
+    screenshot(page, name)
+    assert (violations := axe_violations(page)) == [], (name, violations)
     assert has_no_horizontal_scroll(page), name
-    assert texts_too_short(page) == [], name
+    assert (short := texts_too_short(page)) == [], (name, short)
     actions = actions_check(page)
-    assert actions["off"] == [], name
-    assert actions["small"] == [], name
-    screenshot(page, name)
+    assert actions["off"] == [], (name, actions["off"])
+    assert actions["small"] == [], (name, actions["small"])
     page.set_viewport_size(DESKTOP)
-    assert texts_too_short(page) == [], name
     screenshot(page, name)
+    assert (short := texts_too_short(page)) == [], (name, short)
     page.set_viewport_size(PHONE)
     return actions
