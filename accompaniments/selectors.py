@@ -23,6 +23,68 @@ def workshops_upcoming(*, place) -> QuerySet[Session]:
     ).select_related("program", "place")
 
 
+AGENDA_DAYS = 90
+AGENDA_MAX = 500
+
+
+def workshops_agenda(
+    *,
+    place_ids: list[int] | None = None,
+    departement_code: str = "",
+    program_id: int | None = None,
+    theme: str = "",
+) -> list[Session]:
+    """Collective workshops to come (the next 90 days, soonest first) for the public agenda:
+    in the given places or département, of a program, on a theme (a session's themes or its
+    track). Nothing about the participants or the mediator is read."""
+    now = timezone.now()
+    qs = Session.objects.filter(
+        kind=SessionKind.COLLECTIVE,
+        status=SessionStatus.PLANNED,
+        starts_at__gte=now,
+        starts_at__lt=now + dt.timedelta(days=AGENDA_DAYS),
+    )
+    if place_ids is not None:
+        qs = qs.filter(place_id__in=place_ids)
+    if departement_code:
+        qs = qs.filter(place__commune_ref__departement_id=departement_code)
+    if program_id:
+        qs = qs.filter(program_id=program_id)
+    workshops = list(
+        qs.select_related("program", "place", "track").order_by("starts_at", "pk")[:AGENDA_MAX]
+    )
+    if theme:
+        # JSON "contains" is not portable (SQLite): the list is short, filter it here.
+        workshops = [w for w in workshops if theme in (w.themes or [])]
+    return workshops
+
+
+def workshops_agenda_choices() -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    """The départements and programs that have workshops to come, for the agenda's filters."""
+    now = timezone.now()
+    rows = (
+        Session.objects.filter(
+            kind=SessionKind.COLLECTIVE,
+            status=SessionStatus.PLANNED,
+            starts_at__gte=now,
+            starts_at__lt=now + dt.timedelta(days=AGENDA_DAYS),
+        )
+        .values_list(
+            "place__commune_ref__departement_id",
+            "place__commune_ref__departement__name",
+            "program_id",
+            "program__name",
+        )
+        .distinct()
+    )
+    departements, programs = {}, {}
+    for code, name, program_id, program_name in rows:
+        if code:
+            departements[code] = f"{name} ({code})"
+        programs[program_id] = program_name
+    return sorted(departements.items()), sorted(programs.items(), key=lambda item: item[1])
+
+
 def sessions_bookable(*, structure, program) -> QuerySet[Session]:
     """The structure's sessions of a program that still take people: today's and later."""
     start_of_day = local_midnight(program)

@@ -14,6 +14,7 @@ from beneficiaries.services import beneficiary_served_by, orientations_mark_came
 from core.money import format_euros
 from core.services import audit_record, idempotent_call, send_after_commit
 from core.sms import sms_enabled
+from core.text import of
 from core.timezones import local
 from programs.models import Program
 from programs.selectors import agreement_active, agreement_exists, program_local, program_today
@@ -62,15 +63,16 @@ def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> Con
     if attempt.blocked_until:
         return _answer(
             O.BLOCKED,
-            f"Code faux. Après {ledger.MAX_WRONG_CODES} codes faux, ce chèque est bloqué "
-            f"{ledger.BLOCK_MINUTES} minutes ; l'opérateur est prévenu.",
+            f"Code faux ({ledger.MAX_WRONG_CODES} sur {ledger.MAX_WRONG_CODES}) : ce chèque est "
+            f"bloqué {ledger.BLOCK_MINUTES} minutes ; l'opérateur est prévenu.",
             serial=unit.serial,
         )
-    left = attempt.tries_left
+    wrong = ledger.MAX_WRONG_CODES - attempt.tries_left
     return _answer(
         O.WRONG_CODE,
-        f"Code faux. Vérifiez le code écrit sur le chèque ({left} essai"
-        f"{'s' if left > 1 else ''} avant blocage).",
+        f"Code faux ({wrong} sur {ledger.MAX_WRONG_CODES}) : vérifiez le code écrit sur le "
+        f"chèque. Au {ledger.MAX_WRONG_CODES}e code faux, il est bloqué {ledger.BLOCK_MINUTES} "
+        "minutes.",
         serial=unit.serial,
     )
 
@@ -253,7 +255,7 @@ def _hours(*, actor, structure, participant: Participant) -> ConsumeResult:
         left = sum(unit.minutes_left for unit in units)
         return _answer(
             O.NO_HOURS,
-            f"Il ne reste que {left // 60} h {left % 60:02d} sur le carnet de {beneficiary.first_name}.",
+            f"Il ne reste que {left // 60} h {left % 60:02d} sur le carnet {of(beneficiary.first_name)}.",
         )
     session = Session.objects.select_for_update().get(pk=session.pk)
     consumed_here = session.participants.filter(consumed_minutes__gt=0).count()

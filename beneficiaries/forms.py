@@ -109,7 +109,7 @@ class BeneficiaryUpdateForm(BeneficiaryForm):
 
 class DiagnosticForm(DsfrBaseForm):
     chosen_units = forms.IntegerField(
-        label="Nombre d'unités du carnet", min_value=1, max_value=100, required=False
+        label="Nombre de chèques ou d'heures du carnet", min_value=1, max_value=100, required=False
     )
     chosen_track = forms.ModelChoiceField(label="Parcours", queryset=None, required=False)
     override_reason = forms.CharField(
@@ -129,6 +129,8 @@ class DiagnosticForm(DsfrBaseForm):
                 widget=forms.RadioSelect,
             )
         self.fields["chosen_track"].queryset = program.tracks.all()
+        if "chosen_units" in self.fields:
+            self.fields["chosen_units"].label = f"Nombre de {program.unit_word()} du carnet"
         if kind == DiagnosticKind.EXIT:
             for name in ("chosen_units", "chosen_track", "override_reason"):
                 del self.fields[name]

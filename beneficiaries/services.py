@@ -28,7 +28,7 @@ from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, 
 from beneficiaries.perms import organisation_reading
 from core.registry import BENEFICIARY_ACTIVITY, contributions
 from core.services import audit_record, transition
-from core.text import normalize_search
+from core.text import normalize_search, of
 from programs.models import Program
 from programs.selectors import add_months
 
@@ -216,7 +216,7 @@ def diagnostic_record(
         ).exists()
     ):
         raise BeneficiariesError(
-            f"Faites d'abord le diagnostic d'entrée de {beneficiary.first_name} pour "
+            f"Faites d'abord le diagnostic d'entrée {of(beneficiary.first_name)} pour "
             f"{program.name} : le diagnostic de sortie mesure le chemin parcouru depuis."
         )
     result = diagnostic_evaluate(program=program, answers=answers)
@@ -230,7 +230,7 @@ def diagnostic_record(
         allowed = units_allowed(program)
         if chosen_units not in allowed:
             raise BeneficiariesError(
-                "Nombre d'unités possible pour ce programme : "
+                f"Nombre de {program.unit_word()} possible pour ce programme : "
                 + ", ".join(str(size) for size in allowed)
                 + "."
             )

@@ -337,7 +337,9 @@ def diagnostic_create(request, pk: int, program_pk: int):
                 request,
                 f"Diagnostic enregistré : niveau {diagnostic.get_level_display()}"
                 + (
-                    f", {diagnostic.chosen_units} unités conseillées."
+                    f", {diagnostic.chosen_units} "
+                    f"{diagnostic.program.unit_word(diagnostic.chosen_units)} "
+                    f"{diagnostic.program.unit_agree('conseillé', diagnostic.chosen_units)}."
                     if diagnostic.chosen_units
                     else "."
                 ),

@@ -10,7 +10,10 @@ class Verdict(models.TextChoices):
 class Rule(models.TextChoices):
     """The code of each control rule (stored in ControlFinding.rule) and its name for people."""
 
-    MANY_UNITS_ONE_DAY = "MANY_UNITS_ONE_DAY", "plusieurs unités d'un carnet le même jour"
+    MANY_UNITS_ONE_DAY = (
+        "MANY_UNITS_ONE_DAY",
+        "plusieurs chèques ou heures d'un carnet le même jour",
+    )
     OUTSIDE_AGREEMENT = "OUTSIDE_AGREEMENT", "hors convention"
     OUTSIDE_TERRITORY = "OUTSIDE_TERRITORY", "personne hors du territoire"
     HOURS_BEFORE_START = "HOURS_BEFORE_START", "heures notées avant la séance"

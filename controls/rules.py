@@ -32,6 +32,7 @@ from accompaniments.models import Session
 from accounts.models import Organisation
 from controls.enums import Rule, Verdict
 from core.money import format_euros
+from core.text import of
 from programs.enums import AgreementStatus
 from programs.models import Agreement, Program
 from programs.selectors import agreement_active, agreement_last_day, program_territory_communes
@@ -278,8 +279,7 @@ def _month_label(month: dt.date) -> str:
 
 
 def _from_month(month: dt.date) -> str:
-    label = _month_label(month)
-    return f"d'{label}" if label[0] in "aeiouéè" else f"de {label}"
+    return of(_month_label(month))
 
 
 def _add_months(month: dt.date, count: int) -> dt.date:
@@ -328,7 +328,8 @@ def many_units_one_day(lines, facts: Facts | None = None) -> list[Finding]:
                     line,
                     Rule.MANY_UNITS_ONE_DAY,
                     Verdict.SUSPICIOUS,
-                    f"{count} unités du carnet {facts.carnet(line).number} utilisées le "
+                    f"{count} {line.program.unit_word(count)} du carnet {facts.carnet(line).number} "
+                    f"{line.program.unit_agree('utilisé', count)} le "
                     f"{day:%d/%m/%Y} : plus de {MAX_UNITS_PER_CARNET_PER_DAY} le même jour.",
                 )
             )
@@ -407,12 +408,12 @@ def _agreement_gap(line, day: dt.date, found: list[Agreement], facts: Facts) -> 
     else:
         latest = found[0]
         if latest.status != AgreementStatus.ACTIVE:
-            detail = f"la convention de {name} est « {latest.get_status_display()} »"
+            detail = f"la convention {of(name)} est « {latest.get_status_display()} »"
             if latest.status_reason:
                 detail += f" (motif : {latest.status_reason})"
         else:
             detail = (
-                f"la convention de {name} couvre du {latest.starts_on:%d/%m/%Y} au "
+                f"la convention {of(name)} couvre du {latest.starts_on:%d/%m/%Y} au "
                 f"{agreement_last_day(latest, program):%d/%m/%Y}"
             )
     return f"Unité utilisée le {day:%d/%m/%Y} hors convention pour {program.name} : {detail}."
@@ -534,7 +535,8 @@ def many_structures_in_a_week(lines, facts: Facts | None = None) -> list[Finding
                 line,
                 Rule.MANY_STRUCTURES_IN_A_WEEK,
                 Verdict.SUSPICIOUS,
-                f"Les unités de la personne du carnet {carnet.number} ont été utilisées dans "
+                f"Les {line.program.unit_word()} de la personne du carnet {carnet.number} ont été "
+                f"{line.program.unit_agree('utilisé')} dans "
                 f"{len(week)} structures en {STRUCTURES_WINDOW.days} jours : {_listing(listed)}.",
             )
         )

@@ -11,6 +11,7 @@ from accounts.perms import is_member_of_kind
 from controls import selectors
 from controls.forms import ACCEPT, LineDecisionForm
 from core.exceptions import PassnumError
+from core.text import of
 from settlement.models import PricingLine
 from settlement.services import line_review
 
@@ -53,13 +54,13 @@ def decide(request, pk: int):
     if accept:
         messages.success(
             request,
-            f"Ligne n° {line.pk} de {line.structure.name} acceptée : "
+            f"Ligne n° {line.pk} {of(line.structure.name)} acceptée : "
             "elle sera payée avec le prochain lot.",
         )
     else:
         messages.success(
             request,
-            f"Ligne n° {line.pk} de {line.structure.name} refusée : "
+            f"Ligne n° {line.pk} {of(line.structure.name)} refusée : "
             "la structure verra votre motif.",
         )
     return redirect(back)

@@ -3,6 +3,7 @@ from dsfr.forms import DsfrBaseForm
 
 from core.exceptions import PassnumError
 from core.uploads import megabytes
+from core.text import of
 from places.enums import Fee, Public, ReportStatus, Service, SupportMode
 from places.selectors import WEEKDAYS
 from places.services import IMPORT_MAX_BYTES, import_size_check
@@ -60,6 +61,12 @@ class PlaceSearchForm(DsfrBaseForm):
         self.fields["program"].choices = [("", "tous les lieux")] + [
             (pk, name) for pk, name in programs
         ]
+        # The commune is needed, unless "Autour de moi" gave a position.
+        point = self.is_bound and self.data.get("latitude") and self.data.get("longitude")
+        self.fields["commune"].required = not point
+        self.fields["commune"].error_messages["required"] = (
+            "Indiquez une commune ou un code postal, ou utilisez « Autour de moi »."
+        )
 
     def clean(self):
         data = super().clean()
@@ -68,14 +75,12 @@ class PlaceSearchForm(DsfrBaseForm):
         if commune and commune.latitude is None and not has_point:
             self.add_error(
                 "commune",
-                f"La position de {commune.name} n'est pas connue : choisissez une commune voisine "
+                f"La position {of(commune.name)} n'est pas connue : choisissez une commune voisine "
                 "ou utilisez « Autour de moi ».",
             )
         if not commune and not has_point and "commune" not in self.errors:
-            raise forms.ValidationError(
-                "Indiquez une commune ou un code postal, ou utilisez « Autour de moi ».",
-                code="no_origin",
-            )
+            # A position that was sent but is not a number.
+            self.add_error("commune", self.fields["commune"].error_messages["required"])
         return data
 
 

@@ -92,7 +92,16 @@ _FILTER_COLUMNS = (
     "code_insee",
     "commune_ref_id",
 )
-_LIST_COLUMNS = ("nom", "adresse", "code_postal", "commune", "latitude", "longitude", "services")
+_LIST_COLUMNS = (
+    "nom",
+    "adresse",
+    "code_postal",
+    "commune",
+    "latitude",
+    "longitude",
+    "services",
+    "telephone",
+)
 
 
 def place_search(

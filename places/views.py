@@ -19,6 +19,7 @@ from accounts.selectors import organisations_list, organisations_of
 from accounts.shortcuts import organisation_acting_as
 from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
+from core.text import of
 from places import perms, selectors, services
 from places.forms import (
     ClaimDecisionForm,
@@ -34,6 +35,7 @@ from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch
 from places.standard import FIELDS_V1
 
 MAP_MARKERS_MAX = 500
+SEARCH_PAGE_SIZE = 10
 REPORT_SESSION_KEY = "places_import_report"
 
 
@@ -78,7 +80,7 @@ def search(request):
                 program_id=data["program"],
             ),
         )
-        page = Paginator(results, 20).get_page(request.GET.get("page"))
+        page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
         selectors.with_program_names(page.object_list)
         query = request.GET.copy()
         query.pop("page", None)
@@ -342,7 +344,7 @@ def claim_decide(request, pk: int):
             services.place_claim_refuse(
                 actor=request.user, claim=claim, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, f"Demande de {claim.structure.name} refusée.")
+            messages.success(request, f"Demande {of(claim.structure.name)} refusée.")
     except PassnumError as error:
         messages.error(request, str(error))
     return redirect("places:claims")

@@ -169,6 +169,16 @@ class Program(models.Model):
     def is_hours(self) -> bool:
         return self.unit_kind == UnitKind.HOURS
 
+    def unit_word(self, count: int = 2) -> str:
+        """What a unit is called on a page a person reads: heure(s) or chèque(s)."""
+        word = "heure" if self.is_hours else "chèque"
+        return f"{word}s" if abs(count) > 1 else word
+
+    def unit_agree(self, adjective: str, count: int = 2) -> str:
+        """An adjective (masculine singular) agreed with unit_word: "utilisé" -> "utilisées"."""
+        word = f"{adjective}e" if self.is_hours else adjective
+        return f"{word}s" if abs(count) > 1 else word
+
     @property
     def unit_cost_cents(self) -> int:
         """What one unit costs the budget: its face value, or the individual hourly rate."""

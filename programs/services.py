@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from core.money import format_euros
 from core.services import audit_record, send_after_commit
+from core.text import of
 from places.enums import LinkSource
 from places.models import PlaceProgram
 from places.selectors import place_accepted_programs
@@ -87,7 +88,8 @@ def program_rules_check(
         )
     if yearly_cap_units and max(carnet_sizes) > yearly_cap_units:
         raise ProgramsError(
-            f"Un carnet ne peut pas dépasser le plafond annuel de {yearly_cap_units} unités.",
+            f"Un carnet ne peut pas dépasser le plafond annuel de {yearly_cap_units} "
+            f"{'heures' if unit_kind == UnitKind.HOURS else 'chèques'} par personne.",
             field="carnet_sizes",
         )
     if unit_kind == UnitKind.HOURS:
@@ -351,7 +353,7 @@ def commitment_add(
         total = program.funded_cents + amount_cents
         if share_cap_bp is not None and amount_cents * 10000 > share_cap_bp * total:
             raise ProgramsError(
-                f"La part de {funder.name} dépasserait {share_cap_bp / 100:g} % du budget : "
+                f"La part {of(funder.name)} dépasserait {share_cap_bp / 100:g} % du budget : "
                 f"{format_euros(amount_cents)} sur {format_euros(total)}. Enregistrez d'abord "
                 "les autres financeurs."
             )
@@ -389,7 +391,8 @@ def quota_set(*, actor, program: Program, prescriber: Organisation, units: int) 
             )
             if not updated:
                 raise ProgramsError(
-                    f"{prescriber.name} a déjà remis {quota.units_issued} unités : "
+                    f"{prescriber.name} a déjà remis {quota.units_issued} "
+                    f"{program.unit_word(quota.units_issued)} : "
                     "le quota ne peut pas descendre en dessous."
                 )
             quota.refresh_from_db()
@@ -408,7 +411,7 @@ def budget_reserve(*, program: Program, prescriber: Organisation, units: int) ->
     neither. Two conditional updates (quota row, then program row); call it inside the
     issuing transaction. Returns the value reserved, in cents."""
     if units <= 0:
-        raise ProgramsError("Le nombre d'unités doit être positif.")
+        raise ProgramsError(f"Le nombre de {program.unit_word()} doit être positif.")
     cost = units * program.unit_cost_cents
     with transaction.atomic():
         quota_ok = PrescriberQuota.objects.filter(
@@ -418,14 +421,14 @@ def budget_reserve(*, program: Program, prescriber: Organisation, units: int) ->
         ).update(units_issued=F("units_issued") + units)
         if not quota_ok:
             raise QuotaExceeded(
-                f"Le quota de {prescriber.name} pour {program.name} ne permet pas "
-                f"de remettre {units} unités de plus."
+                f"Le quota {of(prescriber.name)} pour {program.name} ne permet pas "
+                f"de remettre {units} {program.unit_word(units)} de plus."
             )
         try:
             budget_move(program=program, committed=cost)
         except BudgetExceeded as error:
             raise BudgetExceeded(
-                f"Le budget de {program.name} ne couvre pas {units} unités de plus."
+                f"Le budget de {program.name} ne couvre pas {units} {program.unit_word(units)} de plus."
             ) from error
     return cost
 
@@ -811,7 +814,7 @@ def agreement_set_status(
         _notify(
             [agreement.structure, agreement.program.lead_funder],
             subject=f"Convention {agreement.get_status_display()} — {agreement.program.name}",
-            body=f"La convention de {agreement.structure.name} pour {agreement.program.name} "
+            body=f"La convention {of(agreement.structure.name)} pour {agreement.program.name} "
             f"est {agreement.get_status_display()}." + (f" Motif : {reason}" if reason else ""),
             path=reverse("programs:program_detail", args=[agreement.program.slug]),
         )

@@ -579,7 +579,7 @@ def program_close(*, actor, program: Program) -> list[FunderDocument]:
     calls for funds. Once per funder (database constraint)."""
     if program_today(program) <= program_last_acceptance_on(program):
         raise SettlementError(
-            f"Les unités de {program.name} sont encore acceptées jusqu'au "
+            f"Les {program.unit_word()} de {program.name} sont encore {program.unit_agree('accepté')} jusqu'au "
             f"{program_last_acceptance_on(program):%d/%m/%Y} : la clôture vient après."
         )
     program.refresh_from_db()
@@ -596,7 +596,7 @@ def program_close(*, actor, program: Program) -> list[FunderDocument]:
                 funder_id=funder_id,
                 number=_document_number(FunderDocumentKind.CREDIT_NOTE),
                 amount_cents=amount,
-                label=f"Avoir : unités de {program.name} jamais utilisées",
+                label=f"Avoir : {program.unit_word()} de {program.name} jamais {program.unit_agree('utilisé')}",
             )
             for funder_id, amount in shares_split(
                 amount_cents=program.released_cents, commitments=commitments

@@ -33,6 +33,22 @@ def serial_normalize(text: str) -> str | None:
     return f"{prefix}-{digits}-{check}"
 
 
+_CARNET = re.compile(r"^([A-Z0-9]{2,6})C([0-9OIL]{1,6})$")
+_DIGIT_TRANSLATION = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def carnet_number_normalize(text: str) -> str:
+    """The carnet number as printed (PN26-C000012) from what a person types: any case, with
+    or without dashes, spaces or dots, the letter O for a zero, leading zeros left out.
+    Anything else comes back upper-cased and compact (it then matches no carnet)."""
+    compact = re.sub(r"[\s\-.–_/]", "", text or "").upper()
+    match = _CARNET.match(compact)
+    if not match:
+        return compact
+    prefix, digits = match.groups()
+    return f"{prefix}-C{int(digits.translate(_DIGIT_TRANSLATION)):06d}"
+
+
 def code_generate() -> str:
     value = secrets.randbits(5 * CODE_LENGTH)
     chars = [CROCKFORD[(value >> (5 * i)) & 31] for i in range(CODE_LENGTH)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from beneficiaries.enums import DiagnosticKind
 from beneficiaries.models import Beneficiary, Diagnostic
+from core.text import of
 from programs.models import Program
 from programs.selectors import program_territory_communes, program_today
 from vouchers.enums import CarnetStatus, UnitState
@@ -79,12 +80,12 @@ def _refusal(
     ):
         return CATEGORIES, (
             f"{program.name} est réservé aux personnes dans l'une de ces situations : "
-            f"{', '.join(program.eligible_category_labels)}. La fiche de {name} "
+            f"{', '.join(program.eligible_category_labels)}. La fiche {of(name)} "
             "n'indique aucune de ces situations."
         )
     if program.entry_diagnostic_required and not facts.has_entry_diagnostic:
         return ENTRY_DIAGNOSTIC, (
-            f"Faites d'abord le diagnostic d'entrée de {name} pour {program.name} : "
+            f"Faites d'abord le diagnostic d'entrée {of(name)} pour {program.name} : "
             "il est obligatoire avant de remettre un carnet."
         )
     if facts.carnet_number:

@@ -13,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from core.money import format_euros
+from core.text import of
 from core.timezones import local
 from vouchers.codes import code_display
 
@@ -90,7 +91,7 @@ def _cover(canvas: Canvas, issued) -> None:
     canvas.drawString(MARGIN, top - 18 * mm, f"Financé par {program.lead_funder.name}")
     canvas.setFont("Helvetica-Bold", 16)
     what = "Carte" if program.is_hours else "Carnet"
-    canvas.drawString(MARGIN, top - 35 * mm, f"{what} de {carnet.beneficiary.first_name}")
+    canvas.drawString(MARGIN, top - 35 * mm, f"{what} {of(carnet.beneficiary.first_name)}")
     canvas.setFont("Helvetica-Bold", 14)
     canvas.drawString(MARGIN, top - 45 * mm, f"N° {carnet.number}")
     canvas.drawString(MARGIN, top - 53 * mm, f"Code : {code_display(issued.access_code)}")

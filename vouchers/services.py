@@ -20,6 +20,7 @@ from programs.selectors import program_today, unit_validity
 from programs.services import budget_reserve
 from vouchers import ledger
 from vouchers.codes import (
+    carnet_number_normalize,
     code_display,
     code_generate,
     code_hash,
@@ -84,7 +85,8 @@ def _allowance_take(*, program: Program, beneficiary: Beneficiary, year: int, un
     )
     if allowance.units_issued == 0 and units < program.min_units_per_beneficiary:
         raise VouchersError(
-            f"Au moins {program.min_units_per_beneficiary} unités par personne pour ce programme."
+            f"Au moins {program.min_units_per_beneficiary} "
+            f"{program.unit_word(program.min_units_per_beneficiary)} par personne pour ce programme."
         )
     cap = allowance.cap
     qs = Allowance.objects.filter(pk=allowance.pk)
@@ -92,7 +94,8 @@ def _allowance_take(*, program: Program, beneficiary: Beneficiary, year: int, un
         qs = qs.filter(units_issued__lte=cap - units)
     if not qs.update(units_issued=F("units_issued") + units):
         raise VouchersError(
-            f"{beneficiary.first_name} a déjà reçu {allowance.units_issued} unités en {year} : "
+            f"{beneficiary.first_name} a déjà reçu {allowance.units_issued} "
+            f"{program.unit_word(allowance.units_issued)} en {year} : "
             f"le plafond est de {cap} par an."
         )
 
@@ -191,7 +194,7 @@ def carnet_issue(
         raise VouchersError("Cette personne n'est pas suivie par votre organisation.")
     if program.carnet_sizes and units not in program.carnet_sizes:
         sizes = " ou ".join(str(s) for s in program.carnet_sizes)
-        raise VouchersError(f"Un carnet de ce programme compte {sizes} unités.")
+        raise VouchersError(f"Un carnet de ce programme compte {sizes} {program.unit_word()}.")
     now = timezone.now()
     today = program_today(program, now)
     if not program.starts_on <= today <= program.ends_on:
@@ -287,7 +290,7 @@ def carnet_oppose(*, actor, carnet: Carnet, reason: str, delivery: str) -> Issue
             .order_by("pk")
         )
         if not remaining:
-            raise VouchersError("Ce carnet n'a plus d'unité disponible : rien à remplacer.")
+            raise VouchersError("Ce carnet n'a plus rien de disponible : rien à remplacer.")
         issued = _create_carnet(
             actor=actor,
             program=carnet.program,
@@ -409,12 +412,12 @@ def expiry_warnings_send(*, now: dt.datetime | None = None, days: int = 30) -> i
         )
         Carnet.objects.filter(pk__in=pks).update(expiry_warned_at=now)
         message = (
-            f"{units.count()} unités de {program.name} (valeur {format_euros(value)}), "
+            f"{units.count()} {program.unit_word(units.count())} de {program.name} (valeur {format_euros(value)}), "
             f"sur {len(pks)} carnets, arrivent en fin de validité d'ici au {limit:%d/%m/%Y}. "
             "Les prescripteurs peuvent relancer les personnes concernées."
         )
         send_after_commit(
-            subject=f"[passnum] {program.name} : unités bientôt expirées",
+            subject=f"[passnum] {program.name} : {program.unit_word()} bientôt {program.unit_agree('expiré')}",
             text=message,
             emails=emails,
         )
@@ -434,7 +437,7 @@ def carnet_open(*, number: str, code: str) -> Carnet:
     now = timezone.now()
     carnet = (
         Carnet.objects.select_related("program", "beneficiary")
-        .filter(number=number.strip().upper())
+        .filter(number=carnet_number_normalize(number))
         .first()
     )
     refusal = "Numéro de carnet ou code incorrect. Vérifiez les deux sur la couverture du carnet."
@@ -450,7 +453,10 @@ def carnet_open(*, number: str, code: str) -> Carnet:
             access_failed_attempts=0,
             access_blocked_until=now + dt.timedelta(minutes=BALANCE_BLOCK_MINUTES),
         )
-        raise VouchersError("Trop d'essais : attendez 15 minutes avant de réessayer.")
+        raise VouchersError(
+            f"Trop d'essais : après {BALANCE_MAX_FAILURES} numéros ou codes faux, attendez "
+            f"{BALANCE_BLOCK_MINUTES} minutes avant de réessayer."
+        )
     if code_matches(serial=carnet.number, code=code, stored_hash=carnet.access_code_hash):
         # Only this try is taken back: wrong codes typed meanwhile by others stay counted.
         row.filter(access_failed_attempts__gt=0).update(

@@ -86,6 +86,7 @@ def carnet_issue(request, beneficiary_pk: int):
         programs=programs,
         units_choices=program.carnet_sizes or [program.min_units_per_beneficiary],
         tracks=program.tracks.all(),
+        unit_word=program.unit_word(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -10,6 +10,7 @@ register = template.Library()
 def upcoming_workshops(context, place):
     user = context["request"].user
     return {
-        "workshops": list(workshops_upcoming(place=place)[:10]),
+        "place": place,
+        "workshops": list(workshops_upcoming(place=place).select_related("track")[:10]),
         "can_book": is_member_of_kind(user, "prescriber"),
     }

@@ -101,6 +101,8 @@ TEMPLATES = [
         },
     },
 ]
+# Forms read templates/ first (templates/dsfr/form_snippet.html).
+FORM_RENDERER = "core.renderers.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

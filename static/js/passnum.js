@@ -14,6 +14,21 @@
     var list = root.querySelector('[role="listbox"]');
     var status = root.querySelector("[data-autocomplete-status]");
     var active = -1;
+    var pendingEnter = false;
+    var swappedFor = null;
+    var form = input.form;
+    var submitOnEnter = form && form.hasAttribute("data-submit-on-enter");
+    var message = document.createElement("p");
+    message.className = "fr-message fr-message--info fr-mt-1w";
+    message.hidden = true;
+    message.setAttribute("data-autocomplete-message", "");
+    root.appendChild(message);
+
+    function say(text) {
+      message.textContent = text;
+      message.hidden = !text;
+      status.textContent = text;
+    }
 
     function close() {
       list.innerHTML = "";
@@ -71,11 +86,35 @@
       input.dispatchEvent(new CustomEvent("commune:selected", { bubbles: true, detail: item.dataset }));
     }
 
-    input.addEventListener("input", function () { if (hidden) hidden.value = ""; });
+    // Enter with no option highlighted: the first commune proposed is taken (and a search form
+    // is sent); with none, the list stays open and says why.
+    function enterWithoutChoice() {
+      var items = options(list);
+      if (items.length) {
+        choose(items[0]);
+        say("");
+        if (submitOnEnter) form.requestSubmit ? form.requestSubmit() : form.submit();
+        return;
+      }
+      input.setAttribute("aria-expanded", list.children.length ? "true" : "false");
+      say("Aucune commune ne correspond à « " + input.value.trim() + " » : vérifiez l'orthographe, ou tapez le code postal (par exemple 97460).");
+    }
+
+    input.addEventListener("input", function () { if (hidden) hidden.value = ""; say(""); });
     input.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") { event.preventDefault(); highlight(active + 1); }
       else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
       else if (event.key === "Enter" && active >= 0) { event.preventDefault(); choose(options(list)[active]); }
+      else if (event.key === "Enter" && !(hidden && hidden.value) && input.value.trim().length > 1) {
+        event.preventDefault();
+        if (swappedFor === input.value) { enterWithoutChoice(); return; }
+        // The proposals for what was typed are still on their way.
+        pendingEnter = true;
+        say("Recherche de la commune…");
+        setTimeout(function () {
+          if (pendingEnter) { pendingEnter = false; enterWithoutChoice(); }
+        }, 3000);
+      }
       else if (event.key === "Escape") { close(); }
     });
     list.addEventListener("mousedown", function (event) {
@@ -84,11 +123,13 @@
     });
     list.addEventListener("htmx:afterSwap", function () {
       var count = options(list).length;
+      swappedFor = input.value;
       input.setAttribute("aria-expanded", count ? "true" : "false");
       active = -1;
       status.textContent = count ? count + " propositions, utilisez les flèches" : "Aucune proposition";
+      if (pendingEnter) { pendingEnter = false; enterWithoutChoice(); }
     });
-    input.addEventListener("blur", function () { setTimeout(close, 150); });
+    input.addEventListener("blur", function () { setTimeout(function () { if (!pendingEnter && message.hidden) close(); }, 150); });
   }
 
   function init(scope) {
@@ -118,4 +159,25 @@ document.addEventListener("click", function (event) {
   input.value = token;
   form.appendChild(input);
   form.submit();
+})();
+
+// Tables of actions read as stacked rows on a phone: each cell gets its column's header.
+(function () {
+  function stack() {
+    document.querySelectorAll(".passnum-stack").forEach(function (wrapper) {
+      var table = wrapper.querySelector("table");
+      if (!table) return;
+      var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+        return th.textContent.trim();
+      });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (cell, index) {
+          if (headers[index] && !cell.hasAttribute("colspan")) cell.setAttribute("data-label", headers[index]);
+        });
+      });
+      wrapper.setAttribute("data-stacked", "");
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", stack);
+  else stack();
 })();

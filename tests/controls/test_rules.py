@@ -38,7 +38,7 @@ def test_four_units_of_one_carnet_on_one_day_are_suspicious(
     assert len(findings) == 4
     assert {(f.rule, f.verdict) for f in findings} == {("MANY_UNITS_ONE_DAY", "suspicious")}
     assert findings[0].explanation == (
-        f"4 unités du carnet {issued.carnet.number} utilisées le 25/11/2026 : "
+        f"4 chèques du carnet {issued.carnet.number} utilisés le 25/11/2026 : "
         "plus de 3 le même jour."
     )
 
@@ -52,7 +52,7 @@ def test_units_already_controlled_that_day_count(
     lines_check(lines=priced())
     use(pass_structure, issued, 3)
     [finding] = rules.many_units_one_day(priced())
-    assert finding.explanation.startswith("4 unités du carnet")
+    assert finding.explanation.startswith("4 chèques du carnet")
 
 
 def test_three_units_a_day_are_not_held(
@@ -173,7 +173,7 @@ def test_three_structures_within_a_week_are_suspicious(
     assert len(findings) == 3
     assert {(f.rule, f.verdict) for f in findings} == {("MANY_STRUCTURES_IN_A_WEEK", "suspicious")}
     assert findings[-1].explanation == (
-        f"Les unités de la personne du carnet {issued.carnet.number} ont été utilisées dans "
+        f"Les chèques de la personne du carnet {issued.carnet.number} ont été utilisés dans "
         "3 structures en 7 jours : Cyber-case test (25/11/2026), Médiathèque test (28/11/2026), "
         "Espace numérique test (01/12/2026)."
     )

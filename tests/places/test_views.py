@@ -48,7 +48,7 @@ def test_search_by_accepted_program(client, reunion_places, make_program):
     )
     assert response.context["count"] == 1
     detail = client.get(f"/lieux/{place.pk}/").content.decode()
-    assert f"Accepte {program.name}" in detail
+    assert f"Ce lieu accepte {program.name}" in detail
 
 
 def test_place_page_shows_hours_in_plain_french_or_raw_text(client, reunion_places):

@@ -93,7 +93,7 @@ def test_a_funder_creates_a_program_from_the_form(client, communes, funder, fund
     assert list(program.departements.values_list("code", flat=True)) == ["47"]
     assert (program.operator_fee_purchase_bp, program.operator_fee_per_place_cents) == (450, 7700)
     page = client.get("/programmes/pass-test/").content.decode()
-    assert "Carnets de 5 ou 10 unités" in page and "2 questions propres au programme" in page
+    assert "Carnets de 5 ou 10 chèques" in page and "2 questions propres au programme" in page
     from beneficiaries.forms import DiagnosticForm
 
     form = DiagnosticForm(program=program, kind="entry")
@@ -207,7 +207,7 @@ def test_an_hours_program_needs_a_rate_and_sizes_within_the_cap(
         "hourly_rate_collective_euros": "0",
     }
     content = client.post("/programmes/nouveau/", data).content.decode()
-    assert "ne peut pas dépasser le plafond annuel de 10 unités" in content
+    assert "ne peut pas dépasser le plafond annuel de 10 heures" in content
     assert 'value="10, 20"' in content  # what was typed is kept
     content = client.post("/programmes/nouveau/", data | {"carnet_sizes_text": "10"}).content
     assert "Indiquez ce que rapporte une heure" in content.decode()
@@ -277,7 +277,7 @@ def test_apply_changes_requested_resubmit_accepted_then_places_accept_the_progra
     content = search.content.decode()
     assert search.context["count"] == 2
     place = Place.objects.get(source_id="ultra-num-974-132")
-    assert f"Accepte {program.name}" in client.get(f"/lieux/{place.pk}/").content.decode()
+    assert f"Ce lieu accepte {program.name}" in client.get(f"/lieux/{place.pk}/").content.decode()
     assert content.count("Accepte Kap Konèk.t 2026</p>") == 2
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {

@@ -185,7 +185,7 @@ def test_a_program_is_closed_with_a_credit_note_per_funder(
         amount_cents=1_000_000,
     )
     Program.objects.filter(pk=money_program.pk).update(released_cents=12_345)
-    with pytest.raises(SettlementError, match="encore acceptées"):
+    with pytest.raises(SettlementError, match="encore acceptés"):
         services.program_close(actor=None, program=money_program)
     time_machine.move_to(dt.datetime(2027, 2, 2, 12, tzinfo=dt.UTC))
     notes = services.program_close(actor=None, program=money_program)

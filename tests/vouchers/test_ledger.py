@@ -100,3 +100,31 @@ def test_a_burst_of_parallel_tries_tests_no_more_than_five_codes(voucher):
         thread.join()
     assert outcomes.count("wrong") <= 5  # no more than five codes were tried
     assert Carnet.objects.get(pk=voucher.carnet.pk).access_blocked_until is not None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["{number}", "{lower}", "{compact}", " {spaced} ", "{lower_compact}"],
+)
+def test_the_carnet_number_is_read_with_or_without_dashes_spaces_and_capitals(voucher, typed):
+    number = voucher.carnet.number
+    prefix, serial = number.split("-")
+    variants = {
+        "number": number,
+        "lower": number.lower(),
+        "compact": number.replace("-", ""),
+        "spaced": f"{prefix} - {serial[0]} {serial[1:4]} {serial[4:]}",
+        "lower_compact": number.replace("-", "").lower(),
+    }
+    code = voucher.access_code.lower().replace("-", " ")
+    assert carnet_open(number=typed.format(**variants), code=code) == voucher.carnet
+
+
+def test_carnet_number_normalize():
+    from vouchers.codes import carnet_number_normalize
+
+    assert carnet_number_normalize("pn26-c000012") == "PN26-C000012"
+    assert carnet_number_normalize("PN26 C 12") == "PN26-C000012"  # zeros left out
+    assert carnet_number_normalize("pn26-co00012") == "PN26-C000012"  # letter O for a zero
+    assert carnet_number_normalize("ABCC000012") == "ABC-C000012"
+    assert carnet_number_normalize("n'importe quoi") == "N'IMPORTEQUOI"

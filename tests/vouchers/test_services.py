@@ -297,7 +297,7 @@ def test_expiry_warning_at_j30_and_unused_follow_up(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.expiry_warnings_send() == 1
         assert services.expiry_warnings_send() == 0
-    assert funder_user.email in mailoutbox[-1].to and "5 unités" in mailoutbox[-1].body
+    assert funder_user.email in mailoutbox[-1].to and "5 chèques" in mailoutbox[-1].body
     client.force_login(advisor)
     page = client.get(f"/carnets/suivi/{prescriber.pk}/", {"days": "20"}).content.decode()
     assert "Marie" in page

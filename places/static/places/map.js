@@ -13,7 +13,8 @@
     var markers = readJson("lieux-marqueurs");
     var origin = readJson("lieux-origine");
     if (!container || !window.L || !markers) return;
-    var map = L.map(container, { scrollWheelZoom: false });
+    var map = L.map(container, { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({ zoomInTitle: "Rapprocher (zoom avant)", zoomOutTitle: "Éloigner (zoom arrière)" }).addTo(map);
     L.tileLayer(container.dataset.tileUrl, {
       maxZoom: 19,
       attribution: container.dataset.tileAttribution
