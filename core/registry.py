@@ -10,6 +10,9 @@ BENEFICIARY_SECTIONS = "beneficiary.sections"
 BENEFICIARY_TIMELINE = "beneficiary.timeline"
 LEDGER_EVENTS = "ledger.events"  # callables(events=...) run in the transaction of the events
 LINE_CHECKS = "settlement.line_checks"  # callables(lines=...) that control pricing lines
+# callables(actor=..., organisation=...) run in the transaction that validates an organisation
+# that signed up by itself
+ORGANISATION_VALIDATED = "organisation.validated"
 
 _slots: dict[str, list] = defaultdict(list)
 

@@ -5,6 +5,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from accounts.models import Organisation
+from core.forms import formset_with_more_rows
 from core.money import (
     basis_points_to_percent,
     cents_to_euros,
@@ -356,13 +357,10 @@ CriteriaFormSet = forms.formset_factory(
 
 
 def criteria_formset(data=None) -> BaseCriteriaFormSet:
-    """The grid's rows; `more_rows` in the data adds empty rows (no JavaScript needed)."""
-    if data is not None and "more_rows" in data:
-        data = data.copy()
-        key = "criteres-TOTAL_FORMS"
-        total = int(data.get(key) or 0) if str(data.get(key) or "0").isdigit() else 0
-        data[key] = str(min(total + CRITERIA_ROWS_ADDED, 30))
-    return CriteriaFormSet(data, prefix="criteres")
+    """The grid's rows; "Ajouter des lignes" (`more_rows`) adds empty rows."""
+    return formset_with_more_rows(
+        CriteriaFormSet, data, prefix="criteres", step=CRITERIA_ROWS_ADDED
+    )
 
 
 class ApplicationForm(DsfrBaseForm, forms.ModelForm):
