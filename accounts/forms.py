@@ -165,6 +165,8 @@ class SignupForm(IdentifierFieldsMixin, AccountCreationForm):
     siret = _siret_field()
     rna = _rna_field()
     commune = CommuneField(label="Commune du siège")
+    first_name = forms.CharField(label="Votre prénom", max_length=150)
+    last_name = forms.CharField(label="Votre nom", max_length=150)
     email = forms.EmailField(
         label="Votre adresse e-mail professionnelle",
         help_text="Vous recevrez un lien pour la confirmer. Vous serez l'administrateur du "
@@ -188,8 +190,6 @@ class SignupForm(IdentifierFieldsMixin, AccountCreationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, email="", **kwargs)
         self.order_fields(self.field_order)
-        self.fields["first_name"].label = "Votre prénom"
-        self.fields["last_name"].label = "Votre nom"
 
     def clean(self):
         self.email = (self.cleaned_data.get("email") or "").lower()
@@ -218,6 +218,14 @@ class DeclaredPlaceForm(DsfrBaseForm):
 
 
 class BaseDeclaredPlaceFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if i == 0:  # the first place is required, the others may stay empty
+            form.empty_permitted = False
+            for field in form.fields.values():
+                field.required = True
+        return form
+
     def clean(self):
         if any(self.errors):
             return

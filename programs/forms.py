@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -209,49 +210,37 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         "diagnostic_questions": "diagnostic_text",
     }
 
-    # Form fields standing for a model field (euros for cents, text for lists).
+    # Form fields standing for a model field: euros for cents, percent for basis points,
+    # text for lists.
     FORM_TO_MODEL = {
-        "carnet_sizes_text": "carnet_sizes",
-        "unit_value_euros": "unit_value_cents",
-        "hourly_rate_individual_euros": "hourly_rate_individual_cents",
-        "hourly_rate_collective_euros": "hourly_rate_collective_cents",
-        "operator_fee_purchase_percent": "operator_fee_purchase_bp",
-        "operator_fee_per_place_euros": "operator_fee_per_place_cents",
-        "diagnostic_text": "diagnostic_questions",
+        "carnet_sizes_text": ("carnet_sizes", None),
+        "diagnostic_text": ("diagnostic_questions", None),
+        "unit_value_euros": ("unit_value_cents", euros_to_cents),
+        "hourly_rate_individual_euros": ("hourly_rate_individual_cents", euros_to_cents),
+        "hourly_rate_collective_euros": ("hourly_rate_collective_cents", euros_to_cents),
+        "operator_fee_purchase_percent": ("operator_fee_purchase_bp", percent_to_basis_points),
+        "operator_fee_per_place_euros": ("operator_fee_per_place_cents", euros_to_cents),
     }
 
     def program_fields(self) -> dict:
-        """The settings as programs.services takes them: cents and basis points; a disabled
-        field (a setting that can no longer change) is left out."""
+        """The settings the form holds, as programs.services takes them (cents, basis
+        points, lists)."""
         data = {
             name: self.cleaned_data[name]
             for name in self.Meta.fields
             if name in self.fields and name != "lead_funder"
         }
-        data["carnet_sizes"] = self.cleaned_data["carnet_sizes_text"]
-        data["diagnostic_questions"] = self.cleaned_data["diagnostic_text"]
-        data["operator_fee_purchase_bp"] = percent_to_basis_points(
-            self.cleaned_data["operator_fee_purchase_percent"]
-        )
-        data["operator_fee_per_place_cents"] = euros_to_cents(
-            self.cleaned_data["operator_fee_per_place_euros"]
-        )
-        data["unit_value_cents"] = euros_to_cents(self.cleaned_data["unit_value_euros"])
-        data["hourly_rate_individual_cents"] = euros_to_cents(
-            self.cleaned_data["hourly_rate_individual_euros"]
-        )
-        data["hourly_rate_collective_cents"] = euros_to_cents(
-            self.cleaned_data["hourly_rate_collective_euros"]
-        )
-        for name, field in self.fields.items():
-            if field.disabled:
-                data.pop(self.FORM_TO_MODEL.get(name, name), None)
+        for name, (model_name, convert) in self.FORM_TO_MODEL.items():
+            if name in self.fields:
+                value = self.cleaned_data[name]
+                data[model_name] = convert(value) if convert else value
         return data
 
 
 class ProgramSettingsForm(ProgramForm):
     """The settings of an existing program. Once a carnet is issued, only the fields
-    programs.services.program_editable_fields names stay open; the others show, disabled."""
+    programs.services.program_editable_fields names stay in the form; the others are listed
+    as they are (`locked`: label and value), not editable."""
 
     class Meta(ProgramForm.Meta):
         fields = [name for name in ProgramForm.Meta.fields if name not in ("slug", "lead_funder")]
@@ -260,11 +249,31 @@ class ProgramSettingsForm(ProgramForm):
         super().__init__(*args, **kwargs)
         del self.fields["lead_funder"]
         del self.fields["tracks_text"]
-        if editable is not None:
-            for name, field in self.fields.items():
-                if self.FORM_TO_MODEL.get(name, name) not in editable:
-                    field.disabled = True
-        self.locked = editable is not None
+        self.locked = []
+        if editable is None:
+            return
+        for name in list(self.fields):
+            model_name = self.FORM_TO_MODEL.get(name, (name, None))[0]
+            if model_name not in editable:
+                self.locked.append((self.fields[name].label, self._shown(name)))
+                del self.fields[name]
+
+    def _shown(self, name: str) -> str:
+        field, value = self.fields[name], self[name].value()
+        if value in (None, "", []):
+            return "—"
+        if isinstance(value, bool):
+            return "oui" if value else "non"
+        if isinstance(field, TerritoryMultipleField):
+            return ", ".join(getattr(item, "label", str(item)) for item in value)
+        choices = dict(getattr(field, "choices", []) or [])
+        if isinstance(value, list):
+            return ", ".join(str(choices.get(item, item)) for item in value)
+        if isinstance(value, Decimal):
+            return f"{value:n}".replace(".", ",")
+        if isinstance(value, dt.date):
+            return f"{value:%d/%m/%Y}"
+        return str(choices.get(value, value))
 
 
 class CommitmentForm(DsfrBaseForm):

@@ -231,9 +231,11 @@ def test_the_sign_up_form_checks_siret_rna_and_places(client, communes):
             **{"lieux-0-name": "", "lieux-0-address": "", "lieux-0-commune": ""},
         ),
     ).content.decode()
-    assert "Indiquez au moins un lieu" in no_place
+    assert no_place.count("Ce champ est obligatoire.") == 2  # name, address
+    assert "Indiquez une commune" in no_place
     half = client.post(
-        "/compte/inscription/", _form(email="y@exemple.fr", **{"lieux-0-address": ""})
+        "/compte/inscription/",
+        _form(email="y@exemple.fr", **{"lieux-TOTAL_FORMS": "2", "lieux-1-name": "Annexe"}),
     ).content.decode()
     assert "besoin d&#x27;un nom, d&#x27;une adresse et d&#x27;une commune" in half
     more = client.post("/compte/inscription/", _form(email="z@exemple.fr", more_rows="1"))
