@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from accounts.enums import Habilitation
 from accounts.models import Organisation
 from core.forms import formset_with_more_rows
 from core.money import (
@@ -306,8 +307,9 @@ class QuotaForm(DsfrBaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A prescriber that signed up by itself gets a quota once the operator validated it.
         self.fields["prescriber"].queryset = Organisation.objects.filter(
-            is_prescriber=True
+            is_prescriber=True, habilitation=Habilitation.VALIDATED
         ).order_by("name")
 
 

@@ -197,12 +197,45 @@ def test_a_funder_reads_the_program_page(page, live_server, demo):
     page.get_by_role("link", name=program.name).first.click()
     text = journey.check("programme")
     assert "Où en est le budget" in page.content() and "Conventions" in text
+    page.get_by_label("Que faire ?").first.select_option("suspended")
+    page.get_by_label("Motif").first.fill("Contrôle des présences en cours")
+    page.get_by_role("button", name="Continuer").first.click()
+    text = journey.check("convention-confirmer")
+    assert "Suspendre cette convention ?" in text
+    page.get_by_role("link", name="Annuler, ne rien changer").click()
     page.get_by_role("link", name="Modifier les réglages du programme").click()
     text = journey.check("reglages")
     assert "Des carnets ont déjà été remis" in text
     page.go_back()
     page.get_by_role("link", name="Couverture du territoire").click()
     journey.check("couverture")
+
+    # A new program: départements and communes chosen with the autocomplete.
+    page.goto(f"{live_server.url}/programmes/nouveau/")
+    journey.check("nouveau-programme")
+    page.get_by_label("Nom", exact=True).fill("Pass numérique Ouest 2027")
+    page.get_by_label("Identifiant court").fill("pass-ouest-2027")
+    page.get_by_label("Début").fill("2027-01-01")
+    page.get_by_label("Fin", exact=True).fill("2027-12-31")
+    page.get_by_label("Date de fin de validité").fill("2027-12-31")
+    box = page.get_by_role("combobox", name=re.compile("^Départements du programme"))
+    box.fill("réunion")
+    page.get_by_role("option", name="La Réunion (974)").wait_for()
+    journey.check("autocompletion-ouverte")
+    box.press("ArrowDown")
+    box.press("Enter")
+    assert page.get_by_role("checkbox", name="La Réunion (974)").is_checked()
+    communes = page.get_by_role("combobox", name=re.compile("^Communes en plus"))
+    communes.fill("Saint-Paul")
+    page.get_by_role("option", name=re.compile("Saint-Paul")).first.click()
+    assert page.get_by_role("checkbox", name=re.compile("Saint-Paul")).is_checked()
+    page.get_by_label("Frais de l'opérateur sur les achats (%)").fill("4,5")
+    page.get_by_role("button", name="Créer le programme").click()
+    journey.check("programme-cree")
+    created = Program.objects.get(slug="pass-ouest-2027")
+    assert list(created.departements.values_list("code", flat=True)) == ["974"]
+    assert list(created.communes.values_list("code", flat=True)) == ["97415"]
+    assert created.operator_fee_purchase_bp == 450
 
 
 def test_a_structure_signs_up_and_the_operator_validates_it(page, live_server, communes):

@@ -3,6 +3,7 @@
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Organisation
 from core.models import AuditEntry
 from places.models import Place
 from programs.enums import AgreementStatus, ApplicationStatus
@@ -535,3 +536,19 @@ def test_an_agreement_change_starts_from_no_choice_and_is_confirmed(
     assert done.url == f"/programmes/{program.slug}/"
     agreement.refresh_from_db()
     assert (agreement.status, agreement.status_reason) == ("suspended", "Pièces manquantes")
+
+
+def test_a_prescriber_waiting_for_validation_gets_no_quota(
+    client, program, funder_user, make_organisation
+):
+    waiting = make_organisation(name="CCAS en attente", kinds=("prescriber",))
+    Organisation.objects.filter(pk=waiting.pk).update(habilitation="pending")
+    validated = make_organisation(name="CCAS validé", kinds=("prescriber",))
+    client.force_login(funder_user)
+    page = client.get(f"/programmes/{program.slug}/quotas/").content.decode()
+    assert "CCAS validé" in page and "CCAS en attente" not in page
+    refused = client.post(
+        f"/programmes/{program.slug}/quotas/", {"prescriber": waiting.pk, "units": "10"}
+    )
+    assert refused.status_code == 200 and not program.quotas.exists()
+    assert validated.pk
