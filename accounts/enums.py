@@ -8,6 +8,18 @@ class OrganisationKind(models.TextChoices):
     STRUCTURE = "structure", "Structure de médiation"
 
 
+class Habilitation(models.TextChoices):
+    """Where an organisation that signed up by itself stands with the operator (Aidants Connect
+    and les emplois de l'inclusion call it "habilitation"). Those the operator registers are
+    validated from the start."""
+
+    UNCONFIRMED = "unconfirmed", "Adresse e-mail à confirmer"
+    PENDING = "pending", "En attente de validation"
+    CHANGES_REQUESTED = "changes_requested", "Modifications demandées"
+    VALIDATED = "validated", "Validée"
+    REFUSED = "refused", "Refusée"
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Administrateur"
     MEMBER = "member", "Membre"
@@ -30,6 +42,15 @@ class AuditAction(models.TextChoices):
     LOCKOUT_RESET = "accounts.lockout_reset", "Blocage de connexion levé"
     TWO_FACTOR_ENABLED = "accounts.two_factor_enabled", "Double authentification activée"
     TWO_FACTOR_DISABLED = "accounts.two_factor_disabled", "Double authentification désactivée"
+    SIGNED_UP = "accounts.signed_up", "Inscription d'une organisation"
+    SIGNUP_CONFIRMED = "accounts.signup_confirmed", "Adresse e-mail de l'inscription confirmée"
+    HABILITATION_VALIDATED = "accounts.habilitation_validated", "Habilitation validée"
+    HABILITATION_REFUSED = "accounts.habilitation_refused", "Habilitation refusée"
+    HABILITATION_CHANGES_REQUESTED = (
+        "accounts.habilitation_changes_requested",
+        "Modifications demandées sur l'inscription",
+    )
+    HABILITATION_RESUBMITTED = "accounts.habilitation_resubmitted", "Inscription renvoyée"
     RECOVERY_CODES_REGENERATED = (
         "accounts.recovery_codes_regenerated",
         "Nouveaux codes de secours",

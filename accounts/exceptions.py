@@ -11,3 +11,7 @@ class InvitationInvalid(AccountsError):
 
 class LastAdminError(AccountsError):
     pass
+
+
+class SignupInvalid(AccountsError):
+    pass

@@ -3,8 +3,9 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from dsfr.forms import DsfrBaseForm
 
-from accounts.enums import ApiScope, OrganisationKind, Role
+from accounts.enums import ApiScope, Habilitation, OrganisationKind, Role
 from accounts.validators import clean_identifier, validate_rna, validate_siret
+from core.forms import formset_with_more_rows
 from territories.forms import CommuneField
 
 
@@ -83,27 +84,8 @@ class AccountCreationForm(DsfrBaseForm):
         return cleaned
 
 
-class OrganisationCreateForm(DsfrBaseForm):
-    name = forms.CharField(label="Nom de l'organisation", max_length=200)
-    kinds = forms.MultipleChoiceField(
-        label="Type d'organisation",
-        choices=OrganisationKind.choices,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Une organisation peut avoir plusieurs types.",
-        error_messages={"required": "Cochez au moins un type d'organisation."},
-    )
-    siret = forms.CharField(
-        label="SIRET (14 chiffres)",
-        max_length=20,
-        required=False,
-        help_text="Obligatoire sauf pour une association qui n'a qu'un numéro RNA.",
-    )
-    rna = forms.CharField(label="Numéro RNA (associations)", max_length=12, required=False)
-    commune = CommuneField(required=False)
-    admin_email = forms.EmailField(
-        label="Adresse e-mail du premier administrateur",
-        help_text="Cette personne recevra une invitation pour créer son compte.",
-    )
+class IdentifierFieldsMixin:
+    """SIRET (14 digits, Luhn key, La Poste's exception) or RNA (W + 9), one of them."""
 
     def clean_siret(self):
         value = clean_identifier(self.cleaned_data["siret"])
@@ -122,6 +104,182 @@ class OrganisationCreateForm(DsfrBaseForm):
         if not cleaned.get("siret") and not cleaned.get("rna") and not self.has_error("siret"):
             self.add_error("siret", "Indiquez le numéro SIRET ou, pour une association, le RNA.")
         return cleaned
+
+
+def _siret_field():
+    return forms.CharField(
+        label="SIRET (14 chiffres)",
+        max_length=20,
+        required=False,
+        help_text="Obligatoire sauf pour une association qui n'a qu'un numéro RNA.",
+    )
+
+
+def _rna_field():
+    return forms.CharField(
+        label="Numéro RNA (associations)",
+        max_length=12,
+        required=False,
+        help_text="W suivi de 9 caractères, par exemple W974001234.",
+    )
+
+
+class OrganisationCreateForm(IdentifierFieldsMixin, DsfrBaseForm):
+    name = forms.CharField(label="Nom de l'organisation", max_length=200)
+    kinds = forms.MultipleChoiceField(
+        label="Type d'organisation",
+        choices=OrganisationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Une organisation peut avoir plusieurs types.",
+        error_messages={"required": "Cochez au moins un type d'organisation."},
+    )
+    siret = _siret_field()
+    rna = _rna_field()
+    commune = CommuneField(required=False)
+    admin_email = forms.EmailField(
+        label="Adresse e-mail du premier administrateur",
+        help_text="Cette personne recevra une invitation pour créer son compte.",
+    )
+
+
+SIGNUP_KIND_CHOICES = [
+    (
+        OrganisationKind.STRUCTURE.value,
+        "Une structure de médiation numérique : vous accompagnez les personnes",
+    ),
+    (
+        OrganisationKind.PRESCRIBER.value,
+        "Une organisation qui oriente les personnes (CCAS, France Travail, CAF, association…)",
+    ),
+]
+
+
+class SignupForm(IdentifierFieldsMixin, AccountCreationForm):
+    kind = forms.ChoiceField(
+        label="Votre organisation est",
+        choices=SIGNUP_KIND_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez le type de votre organisation."},
+    )
+    name = forms.CharField(label="Nom de l'organisation", max_length=200)
+    siret = _siret_field()
+    rna = _rna_field()
+    commune = CommuneField(label="Commune du siège")
+    first_name = forms.CharField(label="Votre prénom", max_length=150)
+    last_name = forms.CharField(label="Votre nom", max_length=150)
+    email = forms.EmailField(
+        label="Votre adresse e-mail professionnelle",
+        help_text="Vous recevrez un lien pour la confirmer. Vous serez l'administrateur du "
+        "compte de l'organisation.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    field_order = [
+        "kind",
+        "name",
+        "siret",
+        "rna",
+        "commune",
+        "first_name",
+        "last_name",
+        "email",
+        "password1",
+        "password2",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, email="", **kwargs)
+        self.order_fields(self.field_order)
+
+    def clean(self):
+        self.email = (self.cleaned_data.get("email") or "").lower()
+        return super().clean()
+
+
+class DeclaredPlaceForm(DsfrBaseForm):
+    """One place where the organisation welcomes people; an empty row is left out."""
+
+    name = forms.CharField(label="Nom du lieu", max_length=250, required=False)
+    address = forms.CharField(
+        label="Adresse", max_length=300, required=False, help_text="Numéro et rue."
+    )
+    commune = CommuneField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        filled = [name for name in ("name", "address", "commune") if data.get(name)]
+        if filled and len(filled) < 3:
+            for name in ("name", "address", "commune"):
+                if not data.get(name) and not self.has_error(name):
+                    self.add_error(
+                        name, "Ce lieu a besoin d'un nom, d'une adresse et d'une commune."
+                    )
+        return data
+
+
+class BaseDeclaredPlaceFormSet(forms.BaseFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if i == 0:  # the first place is required, the others may stay empty
+            form.empty_permitted = False
+            for field in form.fields.values():
+                field.required = True
+        return form
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not self.places():
+            raise forms.ValidationError(
+                "Indiquez au moins un lieu où vous recevez le public : nom, adresse et commune."
+            )
+
+    def places(self) -> list[dict]:
+        return [form.cleaned_data for form in self.forms if form.cleaned_data.get("name")]
+
+
+DeclaredPlaceFormSet = forms.formset_factory(
+    DeclaredPlaceForm, formset=BaseDeclaredPlaceFormSet, extra=1, max_num=20
+)
+
+
+def declared_places_formset(data=None) -> BaseDeclaredPlaceFormSet:
+    """The sign-up's places; "Ajouter un lieu" (`more_rows`) adds a row."""
+    return formset_with_more_rows(DeclaredPlaceFormSet, data, prefix="lieux")
+
+
+class HabilitationDecisionForm(DsfrBaseForm):
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[
+            (Habilitation.VALIDATED.value, "Valider l'organisation"),
+            (Habilitation.CHANGES_REQUESTED.value, "Demander des modifications"),
+            (Habilitation.REFUSED.value, "Refuser l'inscription"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez une décision."},
+    )
+    reason = forms.CharField(
+        label="Motif envoyé à l'organisation",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Toujours obligatoire. Par exemple : SIRET vérifié dans l'annuaire des "
+        "entreprises, lieux ouverts au public.",
+        error_messages={"required": "Écrivez le motif : l'organisation le reçoit."},
+    )
+
+
+class HabilitationResubmitForm(IdentifierFieldsMixin, DsfrBaseForm):
+    name = forms.CharField(label="Nom de l'organisation", max_length=200)
+    siret = _siret_field()
+    rna = _rna_field()
+    message = forms.CharField(
+        label="Message à l'opérateur",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Ce que vous avez corrigé ou ajouté.",
+    )
 
 
 class NewPasswordForm(DsfrBaseForm, SetPasswordForm):

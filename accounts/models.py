@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.enums import ApiScope, OrganisationKind, Role
+from accounts.enums import ApiScope, Habilitation, OrganisationKind, Role
 from accounts.validators import validate_rna, validate_siret
 from core.timezones import commune_zone
 
@@ -79,6 +79,12 @@ class Organisation(models.Model):
         related_name="organisations",
         verbose_name="commune",
     )
+    habilitation = models.CharField(
+        "habilitation", max_length=20, choices=Habilitation.choices, default=Habilitation.VALIDATED
+    )
+    habilitation_reason = models.TextField("motif de la dernière décision", blank=True)
+    habilitation_changed_at = models.DateTimeField(null=True, blank=True)
+    signup_ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +107,13 @@ class Organisation(models.Model):
                 condition=Q(siret__isnull=True) | Q(siret__regex=r"^[0-9]{14}$"),
                 name="organisation_siret_14_digits",
             ),
+            models.CheckConstraint(
+                condition=~Q(
+                    habilitation__in=[Habilitation.REFUSED, Habilitation.CHANGES_REQUESTED]
+                )
+                | ~Q(habilitation_reason=""),
+                name="organisation_habilitation_decision_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -119,6 +132,29 @@ class Organisation(models.Model):
 
     def get_kinds_display(self) -> str:
         return ", ".join(OrganisationKind(kind).label for kind in self.kinds)
+
+
+class DeclaredPlace(models.Model):
+    """A place an organisation gave when it signed up: where it welcomes people. A structure's
+    places enter the directory once the operator validates it."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="declared_places"
+    )
+    name = models.CharField("nom du lieu", max_length=250)
+    address = models.CharField("adresse", max_length=300)
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, related_name="+", verbose_name="commune"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "lieu déclaré à l'inscription"
+        verbose_name_plural = "lieux déclarés à l'inscription"
+
+    def __str__(self):
+        return f"{self.name} ({self.commune})"
 
 
 class Membership(models.Model):

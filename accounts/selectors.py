@@ -53,3 +53,42 @@ def organisations_list(*, kind: str | None = None) -> QuerySet[Organisation]:
     if kind:
         qs = qs.filter(**{f"is_{kind}": True})
     return qs.order_by("name")
+
+
+def habilitation_blocker(*, organisation: Organisation) -> str:
+    """Why the organisation may not yet send an application to a call (it may prepare one), or
+    "" once the operator has validated it. The one rule for every page and service."""
+    from accounts.enums import Habilitation
+
+    reasons = {
+        Habilitation.UNCONFIRMED: (
+            "Confirmez d'abord l'adresse e-mail de l'inscription (lien reçu par courriel), "
+            "puis l'opérateur validera votre organisation."
+        ),
+        Habilitation.PENDING: (
+            "Votre organisation attend la validation de l'opérateur : vous pouvez préparer la "
+            "candidature, vous pourrez la déposer une fois l'organisation validée."
+        ),
+        Habilitation.CHANGES_REQUESTED: (
+            "L'opérateur a demandé des modifications de votre inscription : complétez-la "
+            "(page « Inscription de l'organisation »), la candidature pourra être déposée "
+            "après validation."
+        ),
+        Habilitation.REFUSED: (
+            "L'inscription de votre organisation a été refusée par l'opérateur : elle ne peut "
+            "pas déposer de candidature."
+        ),
+    }
+    return reasons.get(organisation.habilitation, "")
+
+
+def habilitations_to_review() -> QuerySet[Organisation]:
+    from accounts.enums import Habilitation
+
+    return (
+        Organisation.objects.filter(
+            habilitation__in=[Habilitation.PENDING, Habilitation.CHANGES_REQUESTED]
+        )
+        .select_related("commune")
+        .order_by("habilitation_changed_at", "pk")
+    )

@@ -5,16 +5,18 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.enums import ApiScope, AuditAction, OrganisationKind, Role
-from accounts.exceptions import AccountsError, InvitationInvalid, LastAdminError
-from accounts.models import ApiKey, Invitation, Membership, Organisation, User
+from accounts.enums import ApiScope, AuditAction, Habilitation, OrganisationKind, Role
+from accounts.exceptions import AccountsError, InvitationInvalid, LastAdminError, SignupInvalid
+from accounts.models import ApiKey, DeclaredPlace, Invitation, Membership, Organisation, User
 from accounts.validators import clean_identifier
+from core.registry import ORGANISATION_VALIDATED, contributions
 from core.services import audit_record, send_after_commit
 
 
@@ -377,3 +379,289 @@ def api_key_revoke(*, actor, record: ApiKey) -> None:
             obj=record,
             organisation_id=record.organisation_id,
         )
+
+
+# --- Organisations that sign up by themselves, and their habilitation -----------------------
+
+SIGNUP_KINDS = (OrganisationKind.STRUCTURE, OrganisationKind.PRESCRIBER)
+SIGNUP_SALT = "passnum.accounts.signup"
+
+
+def _ip_hash(ip: str) -> str:
+    """The sign-up's network address, kept only as a keyed hash to count sign-ups."""
+    return hmac.new(settings.SECRET_KEY.encode(), (ip or "").encode(), "sha256").hexdigest()
+
+
+def signup_link(*, organisation: Organisation, user: User) -> str:
+    token = signing.dumps({"o": organisation.pk, "u": user.pk}, salt=SIGNUP_SALT)
+    return settings.PASSNUM_SITE_URL + reverse("accounts:signup_confirm", args=[token])
+
+
+def _operator_emails() -> list[str]:
+    return sorted(
+        set(
+            Membership.objects.filter(organisation__is_operator=True, is_active=True).values_list(
+                "user__email", flat=True
+            )
+        )
+    )
+
+
+def _admin_emails(organisation: Organisation) -> list[str]:
+    return sorted(
+        Membership.objects.filter(
+            organisation=organisation, role=Role.ADMIN, user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
+def organisation_signup(
+    *,
+    kind: str,
+    name: str,
+    siret: str | None,
+    rna: str | None,
+    commune,
+    places: list[dict],
+    email: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    ip: str = "",
+) -> Organisation | None:
+    """A mediation structure or a prescriber organisation signs up: the organisation (waiting
+    for its e-mail to be confirmed, then for the operator), its places (at least one), its
+    first administrator (inactive until the e-mail is confirmed) and the e-mail with the
+    signed link. Sign-ups from one address are counted per hour.
+
+    An address that already has an account gets an e-mail saying so and nothing is created:
+    the answer is the same for the page (None instead of the organisation), so that the form
+    never tells whether an address has an account."""
+    if kind not in SIGNUP_KINDS:
+        raise AccountsError(
+            "Choisissez : structure de médiation ou organisation qui prescrit.", field="kind"
+        )
+    if not places:
+        raise AccountsError("Indiquez au moins un lieu où vous recevez le public.", field="places")
+    for place in places:
+        if not (place.get("name", "").strip() and place.get("address", "").strip()):
+            raise AccountsError("Chaque lieu a un nom, une adresse et une commune.", field="places")
+        if place.get("commune") is None:
+            raise AccountsError("Chaque lieu a une commune.", field="places")
+    ip_hash = _ip_hash(ip)
+    since = timezone.now() - timedelta(hours=1)
+    recent = Organisation.objects.filter(signup_ip_hash=ip_hash, created_at__gte=since).count()
+    if recent >= settings.PASSNUM_SIGNUPS_PER_HOUR:
+        raise AccountsError(
+            "Trop d'inscriptions depuis cette connexion en une heure : réessayez plus tard."
+        )
+    email = email.strip().lower()
+    with transaction.atomic():
+        if User.objects.filter(email=email).exists():
+            send_after_commit(
+                subject="Inscription sur passnum : vous avez déjà un compte",
+                text=render_to_string(
+                    "accounts/emails/signup_existing_account.txt",
+                    {
+                        "name": name,
+                        "login": settings.PASSNUM_SITE_URL + reverse("accounts:login"),
+                        "reset": settings.PASSNUM_SITE_URL + reverse("accounts:password_reset"),
+                    },
+                ),
+                emails=[email],
+            )
+            return None
+        organisation = organisation_create(
+            actor=None, name=name, kinds=[kind], siret=siret, rna=rna, commune=commune
+        )
+        organisation.habilitation = Habilitation.UNCONFIRMED
+        organisation.signup_ip_hash = ip_hash
+        organisation.save(update_fields=["habilitation", "signup_ip_hash"])
+        for place in places:
+            DeclaredPlace.objects.create(
+                organisation=organisation,
+                name=place["name"].strip()[:250],
+                address=place["address"].strip()[:300],
+                commune=place["commune"],
+            )
+        user = user_create(
+            email=email, password=password, first_name=first_name, last_name=last_name
+        )
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        Membership.objects.create(user=user, organisation=organisation, role=Role.ADMIN)
+        audit_record(
+            actor=None,
+            action=AuditAction.SIGNED_UP,
+            obj=organisation,
+            organisation_id=organisation.pk,
+            data={"kind": kind, "places": len(places)},
+        )
+        send_after_commit(
+            subject="Confirmez l'inscription de votre organisation sur passnum",
+            text=render_to_string(
+                "accounts/emails/signup_confirm.txt",
+                {
+                    "organisation": organisation,
+                    "link": signup_link(organisation=organisation, user=user),
+                    "days": settings.PASSNUM_SIGNUP_LINK_DAYS,
+                },
+            ),
+            emails=[email],
+        )
+    return organisation
+
+
+def signup_confirm(*, token: str) -> Organisation:
+    """The signed link of the sign-up e-mail: the account becomes active and the organisation
+    waits for the operator, who is told. A second click changes nothing."""
+    try:
+        data = signing.loads(
+            token, salt=SIGNUP_SALT, max_age=timedelta(days=settings.PASSNUM_SIGNUP_LINK_DAYS)
+        )
+    except signing.SignatureExpired as error:
+        raise SignupInvalid(
+            "Ce lien a expiré. Inscrivez de nouveau votre organisation, ou écrivez à l'opérateur."
+        ) from error
+    except signing.BadSignature as error:
+        raise SignupInvalid("Ce lien n'est pas valable. Vérifiez qu'il est complet.") from error
+    with transaction.atomic():
+        organisation = Organisation.objects.filter(pk=data.get("o")).first()
+        user = User.objects.filter(pk=data.get("u")).first()
+        if organisation is None or user is None:
+            raise SignupInvalid("Cette inscription n'existe plus.")
+        confirmed = Organisation.objects.filter(
+            pk=organisation.pk, habilitation=Habilitation.UNCONFIRMED
+        ).update(habilitation=Habilitation.PENDING, habilitation_changed_at=timezone.now())
+        if confirmed:
+            User.objects.filter(pk=user.pk).update(is_active=True)
+            audit_record(
+                actor=user,
+                action=AuditAction.SIGNUP_CONFIRMED,
+                obj=organisation,
+                organisation_id=organisation.pk,
+            )
+            send_after_commit(
+                subject=f"Nouvelle inscription à valider : {organisation.name}",
+                text=(
+                    f"{organisation.name} ({organisation.get_kinds_display()}) s'est inscrite "
+                    "et attend votre validation.\n\n"
+                    + settings.PASSNUM_SITE_URL
+                    + reverse("accounts:habilitation_detail", args=[organisation.pk])
+                ),
+                emails=_operator_emails(),
+            )
+        organisation.refresh_from_db()
+    return organisation
+
+
+_DECISIONS = {
+    Habilitation.VALIDATED: (
+        {Habilitation.PENDING},
+        AuditAction.HABILITATION_VALIDATED,
+        "Votre organisation est validée",
+    ),
+    Habilitation.REFUSED: (
+        {Habilitation.PENDING, Habilitation.CHANGES_REQUESTED},
+        AuditAction.HABILITATION_REFUSED,
+        "Votre inscription est refusée",
+    ),
+    Habilitation.CHANGES_REQUESTED: (
+        {Habilitation.PENDING},
+        AuditAction.HABILITATION_CHANGES_REQUESTED,
+        "Votre inscription est à compléter",
+    ),
+}
+
+
+def habilitation_decide(
+    *, actor: User, organisation: Organisation, decision: str, reason: str
+) -> Organisation:
+    """The operator validates, refuses or asks for changes, always with a reason that the
+    organisation receives by e-mail; journaled. Validating runs what the apps above register
+    (a structure's declared places enter the directory)."""
+    if decision not in _DECISIONS:
+        raise AccountsError("Choisissez une décision.", field="decision")
+    if not reason.strip():
+        raise AccountsError(
+            "Écrivez le motif : l'organisation le reçoit avec la décision.", field="reason"
+        )
+    sources, action, subject = _DECISIONS[decision]
+    with transaction.atomic():
+        updated = Organisation.objects.filter(pk=organisation.pk, habilitation__in=sources).update(
+            habilitation=decision,
+            habilitation_reason=reason.strip(),
+            habilitation_changed_at=timezone.now(),
+        )
+        if not updated:
+            organisation.refresh_from_db()
+            raise AccountsError(
+                f"Impossible : l'inscription est « {organisation.get_habilitation_display()} »."
+            )
+        organisation.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=organisation,
+            organisation_id=organisation.pk,
+            data={"habilitation": decision},
+        )
+        if decision == Habilitation.VALIDATED:
+            for contribution in contributions(ORGANISATION_VALIDATED):
+                contribution(actor=actor, organisation=organisation)
+        send_after_commit(
+            subject=f"[passnum] {subject}",
+            text=render_to_string(
+                "accounts/emails/habilitation_decision.txt",
+                {
+                    "organisation": organisation,
+                    "reason": reason.strip(),
+                    "link": settings.PASSNUM_SITE_URL
+                    + reverse("accounts:habilitation", args=[organisation.pk]),
+                },
+            ),
+            emails=_admin_emails(organisation),
+        )
+    return organisation
+
+
+def habilitation_resubmit(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    siret: str | None,
+    rna: str | None,
+    message: str = "",
+) -> Organisation:
+    """After the operator asked for changes, the organisation corrects and sends again."""
+    siret, rna = clean_identifier(siret) or None, clean_identifier(rna) or None
+    if not siret and not rna:
+        raise AccountsError(
+            "Indiquez le numéro SIRET ou, pour une association, le RNA.", field="siret"
+        )
+    with transaction.atomic():
+        current = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if current.habilitation != Habilitation.CHANGES_REQUESTED:
+            raise AccountsError(
+                f"Impossible : l'inscription est « {current.get_habilitation_display()} »."
+            )
+        current.name, current.siret, current.rna = name.strip(), siret, rna
+        current.full_clean(exclude=["commune"])
+        current.habilitation = Habilitation.PENDING
+        current.habilitation_changed_at = timezone.now()
+        current.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.HABILITATION_RESUBMITTED,
+            obj=current,
+            organisation_id=current.pk,
+        )
+        send_after_commit(
+            subject=f"Inscription complétée à valider : {current.name}",
+            text=f"{current.name} a complété son inscription.\n\n{message.strip()}\n\n"
+            + settings.PASSNUM_SITE_URL
+            + reverse("accounts:habilitation_detail", args=[current.pk]),
+            emails=_operator_emails(),
+        )
+    return current

@@ -64,4 +64,9 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("inscription/", views.signup, name="signup"),
+    path("inscription/confirmer/<str:token>/", views.signup_confirm, name="signup_confirm"),
+    path("organisations/<int:pk>/inscription/", views.habilitation, name="habilitation"),
+    path("inscriptions/", views.habilitations, name="habilitations"),
+    path("inscriptions/<int:pk>/", views.habilitation_detail, name="habilitation_detail"),
 ]

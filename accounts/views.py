@@ -9,17 +9,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import perms, selectors, services
-from accounts.enums import AuditAction, OrganisationKind, Role
-from accounts.exceptions import InvitationInvalid
+from accounts.enums import AuditAction, Habilitation, OrganisationKind, Role
+from accounts.exceptions import InvitationInvalid, SignupInvalid
 from accounts.forms import (
     AccountCreationForm,
     ApiKeyForm,
+    HabilitationDecisionForm,
+    HabilitationResubmitForm,
     InvitationForm,
     MemberUpdateForm,
     NewPasswordForm,
     OrganisationCreateForm,
+    SignupForm,
+    declared_places_formset,
 )
 from accounts.models import ApiKey, Invitation, Membership, Organisation
+from accounts.security import client_ip
 from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
 from core.registry import HOME_LINKS, contributions
@@ -56,6 +61,10 @@ def organisation_home(request, pk: int):
             "kinds": organisation.kinds,
             "is_admin": membership.role == Role.ADMIN,
             "home_links": [f"{app}/home_links/" for app in contributions(HOME_LINKS)],
+            "habilitation_blocker": selectors.habilitation_blocker(organisation=organisation),
+            "habilitations_to_review": (
+                selectors.habilitations_to_review().count() if organisation.is_operator else 0
+            ),
         },
     )
 
@@ -280,5 +289,149 @@ def api_keys(request, pk: int):
             "form": form,
             "new_key": new_key,
             "keys": organisation.api_keys.order_by("-created_at"),
+        },
+    )
+
+
+@never_cache
+def signup(request):
+    """A mediation structure or a prescriber organisation signs up by itself."""
+    posted = request.method == "POST"
+    form = SignupForm(request.POST or None)
+    places = declared_places_formset(request.POST if posted else None)
+    adding_place = "more_rows" in request.POST
+    if posted and not adding_place and form.is_valid() and places.is_valid():
+        data = form.cleaned_data
+        try:
+            services.organisation_signup(
+                kind=data["kind"],
+                name=data["name"],
+                siret=data["siret"] or None,
+                rna=data["rna"] or None,
+                commune=data["commune"],
+                places=places.places(),
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+                ip=client_ip(request) or "",
+            )
+        except (PassnumError, ValidationError) as error:
+            add_errors(form, error)
+        else:
+            # The same page whether or not the address already had an account.
+            return render(request, "accounts/signup_sent.html", {"email": data["email"]})
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "places": places, "adding_place": adding_place},
+    )
+
+
+def signup_confirm(request, token: str):
+    try:
+        organisation = services.signup_confirm(token=token)
+    except SignupInvalid as error:
+        return render(request, "accounts/invitation_invalid.html", {"error": error}, status=410)
+    return render(request, "accounts/signup_confirmed.html", {"organisation": organisation})
+
+
+@login_required
+def habilitation(request, pk: int):
+    """The organisation's own sign-up: where it stands, the operator's reason, and the form
+    to correct it when changes are asked."""
+    organisation = _organisation_for_member(request, pk)
+    can_resubmit = (
+        perms.can_manage_members(request.user, organisation)
+        and organisation.habilitation == Habilitation.CHANGES_REQUESTED
+    )
+    form = None
+    if can_resubmit:
+        form = HabilitationResubmitForm(
+            request.POST or None,
+            initial={
+                "name": organisation.name,
+                "siret": organisation.siret or "",
+                "rna": organisation.rna or "",
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.habilitation_resubmit(
+                    actor=request.user,
+                    organisation=organisation,
+                    name=data["name"],
+                    siret=data["siret"],
+                    rna=data["rna"],
+                    message=data["message"],
+                )
+            except (PassnumError, ValidationError) as error:
+                add_errors(form, error)
+            else:
+                messages.success(request, "Inscription renvoyée à l'opérateur.")
+                return redirect("accounts:habilitation", pk=organisation.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "accounts/habilitation.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "declared_places": organisation.declared_places.select_related("commune"),
+            "blocker": selectors.habilitation_blocker(organisation=organisation),
+        },
+    )
+
+
+@login_required
+def habilitations(request):
+    if not perms.can_manage_organisations(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "accounts/habilitations.html",
+        {"organisations": selectors.habilitations_to_review()},
+    )
+
+
+@login_required
+def habilitation_detail(request, pk: int):
+    """The operator reads a sign-up and decides, with a reason."""
+    if not perms.can_manage_organisations(request.user):
+        raise PermissionDenied
+    organisation = get_object_or_404(Organisation.objects.select_related("commune"), pk=pk)
+    form = HabilitationDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.habilitation_decide(
+                actor=request.user,
+                organisation=organisation,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
+            organisation.refresh_from_db()
+            messages.success(
+                request,
+                f"« {organisation.name} » : {organisation.get_habilitation_display().lower()}. "
+                "L'organisation est prévenue par courriel.",
+            )
+            return redirect("accounts:habilitations")
+    return render(
+        request,
+        "accounts/habilitation_detail.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "declared_places": organisation.declared_places.select_related("commune"),
+            "admins": selectors.organisation_members(organisation=organisation).filter(
+                role=Role.ADMIN
+            ),
+            "can_decide": organisation.habilitation
+            in (Habilitation.PENDING, Habilitation.CHANGES_REQUESTED),
         },
     )

@@ -29,3 +29,14 @@ def parse_id(value) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+def formset_with_more_rows(formset_class, data, *, prefix: str, step: int = 1, **kwargs):
+    """A formset whose "more_rows" button (a submit button, so no JavaScript) comes back with
+    `step` more empty rows, what was typed kept; `formset_class.max_num` bounds the rows."""
+    if data is not None and "more_rows" in data:
+        data = data.copy()
+        key = f"{prefix}-TOTAL_FORMS"
+        total = parse_id(data.get(key)) or 0
+        data[key] = str(min(total + step, formset_class.max_num))
+    return formset_class(data, prefix=prefix, **kwargs)

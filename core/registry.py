@@ -17,6 +17,9 @@ BENEFICIARY_EXPORT = "beneficiary.export"
 AUDIT_ACTIONS = "audit.actions"  # TextChoices naming the actions an app writes in the journal
 LEDGER_EVENTS = "ledger.events"  # callables(events=...) run in the transaction of the events
 LINE_CHECKS = "settlement.line_checks"  # callables(lines=...) that control pricing lines
+# callables(actor=..., organisation=...) run in the transaction that validates an organisation
+# that signed up by itself
+ORGANISATION_VALIDATED = "organisation.validated"
 
 _slots: dict[str, list] = defaultdict(list)
 

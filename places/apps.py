@@ -9,3 +9,6 @@ class PlacesConfig(AppConfig):
 
     def ready(self):
         registry.contribute(registry.HOME_LINKS, "places")
+        from places.services import places_from_declared
+
+        registry.contribute(registry.ORGANISATION_VALIDATED, places_from_declared)

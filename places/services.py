@@ -369,6 +369,49 @@ def place_set_structure(*, actor, place: Place, structure) -> Place:
     return place
 
 
+SIGNUP_SOURCE = "inscription"
+
+
+def places_from_declared(*, actor, organisation) -> list[Place]:
+    """A structure validated by the operator: the places it declared when it signed up enter
+    the directory, attached to it (positioned at their commune's centre until corrected).
+    Runs in the validation's transaction (core.registry.ORGANISATION_VALIDATED)."""
+    if not organisation.is_structure:
+        return []
+    today = timezone.localdate()
+    created = []
+    for declared in organisation.declared_places.select_related("commune"):
+        commune = declared.commune
+        place, made = Place.objects.get_or_create(
+            source=SIGNUP_SOURCE,
+            source_id=f"{organisation.pk}-{declared.pk}",
+            defaults={
+                "pivot": organisation.siret or organisation.rna or "",
+                "nom": declared.name,
+                "adresse": declared.address,
+                "commune": commune.name,
+                "code_postal": (commune.postal_code_list or [""])[0],
+                "code_insee": commune.code,
+                "commune_ref": commune,
+                "latitude": commune.latitude,
+                "longitude": commune.longitude,
+                "coordinates_approximate": True,
+                "collected_by": organisation.name[:200],
+                "date_maj": today,
+                "structure": organisation,
+            },
+        )
+        if made:
+            audit_record(
+                actor=actor,
+                action="places.created_from_signup",
+                obj=place,
+                organisation_id=organisation.pk,
+            )
+            created.append(place)
+    return created
+
+
 def place_program_accept(
     *, actor, place: Place, program, link_source: str = LinkSource.OPERATOR
 ) -> PlaceProgram:

@@ -1,10 +1,13 @@
+import datetime as dt
 import re
 from decimal import Decimal
 
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from accounts.enums import Habilitation
 from accounts.models import Organisation
+from core.forms import formset_with_more_rows
 from core.money import (
     basis_points_to_percent,
     cents_to_euros,
@@ -209,49 +212,37 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         "diagnostic_questions": "diagnostic_text",
     }
 
-    # Form fields standing for a model field (euros for cents, text for lists).
+    # Form fields standing for a model field: euros for cents, percent for basis points,
+    # text for lists.
     FORM_TO_MODEL = {
-        "carnet_sizes_text": "carnet_sizes",
-        "unit_value_euros": "unit_value_cents",
-        "hourly_rate_individual_euros": "hourly_rate_individual_cents",
-        "hourly_rate_collective_euros": "hourly_rate_collective_cents",
-        "operator_fee_purchase_percent": "operator_fee_purchase_bp",
-        "operator_fee_per_place_euros": "operator_fee_per_place_cents",
-        "diagnostic_text": "diagnostic_questions",
+        "carnet_sizes_text": ("carnet_sizes", None),
+        "diagnostic_text": ("diagnostic_questions", None),
+        "unit_value_euros": ("unit_value_cents", euros_to_cents),
+        "hourly_rate_individual_euros": ("hourly_rate_individual_cents", euros_to_cents),
+        "hourly_rate_collective_euros": ("hourly_rate_collective_cents", euros_to_cents),
+        "operator_fee_purchase_percent": ("operator_fee_purchase_bp", percent_to_basis_points),
+        "operator_fee_per_place_euros": ("operator_fee_per_place_cents", euros_to_cents),
     }
 
     def program_fields(self) -> dict:
-        """The settings as programs.services takes them: cents and basis points; a disabled
-        field (a setting that can no longer change) is left out."""
+        """The settings the form holds, as programs.services takes them (cents, basis
+        points, lists)."""
         data = {
             name: self.cleaned_data[name]
             for name in self.Meta.fields
             if name in self.fields and name != "lead_funder"
         }
-        data["carnet_sizes"] = self.cleaned_data["carnet_sizes_text"]
-        data["diagnostic_questions"] = self.cleaned_data["diagnostic_text"]
-        data["operator_fee_purchase_bp"] = percent_to_basis_points(
-            self.cleaned_data["operator_fee_purchase_percent"]
-        )
-        data["operator_fee_per_place_cents"] = euros_to_cents(
-            self.cleaned_data["operator_fee_per_place_euros"]
-        )
-        data["unit_value_cents"] = euros_to_cents(self.cleaned_data["unit_value_euros"])
-        data["hourly_rate_individual_cents"] = euros_to_cents(
-            self.cleaned_data["hourly_rate_individual_euros"]
-        )
-        data["hourly_rate_collective_cents"] = euros_to_cents(
-            self.cleaned_data["hourly_rate_collective_euros"]
-        )
-        for name, field in self.fields.items():
-            if field.disabled:
-                data.pop(self.FORM_TO_MODEL.get(name, name), None)
+        for name, (model_name, convert) in self.FORM_TO_MODEL.items():
+            if name in self.fields:
+                value = self.cleaned_data[name]
+                data[model_name] = convert(value) if convert else value
         return data
 
 
 class ProgramSettingsForm(ProgramForm):
     """The settings of an existing program. Once a carnet is issued, only the fields
-    programs.services.program_editable_fields names stay open; the others show, disabled."""
+    programs.services.program_editable_fields names stay in the form; the others are listed
+    as they are (`locked`: label and value), not editable."""
 
     class Meta(ProgramForm.Meta):
         fields = [name for name in ProgramForm.Meta.fields if name not in ("slug", "lead_funder")]
@@ -260,11 +251,31 @@ class ProgramSettingsForm(ProgramForm):
         super().__init__(*args, **kwargs)
         del self.fields["lead_funder"]
         del self.fields["tracks_text"]
-        if editable is not None:
-            for name, field in self.fields.items():
-                if self.FORM_TO_MODEL.get(name, name) not in editable:
-                    field.disabled = True
-        self.locked = editable is not None
+        self.locked = []
+        if editable is None:
+            return
+        for name in list(self.fields):
+            model_name = self.FORM_TO_MODEL.get(name, (name, None))[0]
+            if model_name not in editable:
+                self.locked.append((self.fields[name].label, self._shown(name)))
+                del self.fields[name]
+
+    def _shown(self, name: str) -> str:
+        field, value = self.fields[name], self[name].value()
+        if value in (None, "", []):
+            return "—"
+        if isinstance(value, bool):
+            return "oui" if value else "non"
+        if isinstance(field, TerritoryMultipleField):
+            return ", ".join(getattr(item, "label", str(item)) for item in value)
+        choices = dict(getattr(field, "choices", []) or [])
+        if isinstance(value, list):
+            return ", ".join(str(choices.get(item, item)) for item in value)
+        if isinstance(value, Decimal):
+            return f"{value:n}".replace(".", ",")
+        if isinstance(value, dt.date):
+            return f"{value:%d/%m/%Y}"
+        return str(choices.get(value, value))
 
 
 class CommitmentForm(DsfrBaseForm):
@@ -297,8 +308,9 @@ class QuotaForm(DsfrBaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A prescriber that signed up by itself gets a quota once the operator validated it.
         self.fields["prescriber"].queryset = Organisation.objects.filter(
-            is_prescriber=True
+            is_prescriber=True, habilitation=Habilitation.VALIDATED
         ).order_by("name")
 
 
@@ -357,13 +369,10 @@ CriteriaFormSet = forms.formset_factory(
 
 
 def criteria_formset(data=None) -> BaseCriteriaFormSet:
-    """The grid's rows; `more_rows` in the data adds empty rows (no JavaScript needed)."""
-    if data is not None and "more_rows" in data:
-        data = data.copy()
-        key = "criteres-TOTAL_FORMS"
-        total = int(data.get(key) or 0) if str(data.get(key) or "0").isdigit() else 0
-        data[key] = str(min(total + CRITERIA_ROWS_ADDED, 30))
-    return CriteriaFormSet(data, prefix="criteres")
+    """The grid's rows; "Ajouter des lignes" (`more_rows`) adds empty rows."""
+    return formset_with_more_rows(
+        CriteriaFormSet, data, prefix="criteres", step=CRITERIA_ROWS_ADDED
+    )
 
 
 class ApplicationForm(DsfrBaseForm, forms.ModelForm):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation
+from accounts.selectors import habilitation_blocker
 from core.money import format_euros
 from core.services import audit_record, send_after_commit
 from core.text import of
@@ -658,6 +659,9 @@ def _transition(*, actor, application: Application, action: str, message: str = 
 
 def application_submit(*, actor, application: Application) -> Application:
     program = application.call.program
+    blocker = habilitation_blocker(organisation=application.structure)
+    if blocker:
+        raise ProgramsError(blocker)
     if application.status == ApplicationStatus.DRAFT:
         _call_is_open(application.call)
     if application.weekly_opening_hours < program.min_weekly_opening_hours:

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
-from accounts.selectors import organisations_list, organisations_of
+from accounts.selectors import habilitation_blocker, organisations_list, organisations_of
 from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
 from core.money import euros_to_cents
@@ -357,6 +357,7 @@ def _application_page(request, application, *, attachment_form=None, review_form
             "application": application,
             "is_structure": is_structure,
             "editable": _editable(request, application),
+            "submit_blocker": habilitation_blocker(organisation=application.structure),
             "can_manage": can_manage,
             "attachment_form": attachment_form or AttachmentForm(),
             "decision_form": DecisionForm(),

@@ -195,6 +195,10 @@ PASSNUM_PUBLICATION_DIRECTOR = env("PASSNUM_PUBLICATION_DIRECTOR", "Direction de
 PASSNUM_HOSTING = env("PASSNUM_HOSTING", "Hébergeur à renseigner par l'opérateur")
 PASSNUM_SITE_URL = env("PASSNUM_SITE_URL", "http://127.0.0.1:8000")
 PASSNUM_INVITATION_DAYS = int(env("PASSNUM_INVITATION_DAYS", "7"))
+# Organisations signing up by themselves: sign-ups accepted per hour from one address, and
+# how long the e-mail confirmation link works.
+PASSNUM_SIGNUPS_PER_HOUR = int(env("PASSNUM_SIGNUPS_PER_HOUR", "5"))
+PASSNUM_SIGNUP_LINK_DAYS = int(env("PASSNUM_SIGNUP_LINK_DAYS", "3"))
 # Keyed hash of voucher codes; changing it makes every issued code unusable.
 PASSNUM_CODE_HMAC_KEY = env("PASSNUM_CODE_HMAC_KEY", SECRET_KEY + ":voucher-codes")
 # Largest share of the units actually used that a kind of funder may pay (basis points).

@@ -3,6 +3,7 @@
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Organisation
 from core.models import AuditEntry
 from places.models import Place
 from programs.enums import AgreementStatus, ApplicationStatus
@@ -402,9 +403,7 @@ def _settings_data(client, url):
     """The settings form as the page fills it, ready to post back."""
     form = client.get(url).context["form"]
     data = {}
-    for name, field in form.fields.items():
-        if field.disabled:
-            continue
+    for name in form.fields:
         value = form[name].value()
         if name in ("departements", "communes"):
             data[name] = [item.pk for item in value or []]
@@ -450,7 +449,8 @@ def test_the_funder_edits_the_settings_in_euros_until_the_first_carnet(
     services.budget_reserve(program=program, prescriber=prescriber, units=10)
     page = client.get(url).content.decode()
     assert "Des carnets ont déjà été remis" in page
-    assert 'name="hourly_rate_individual_euros" value="32,5"' in page and "disabled" in page
+    assert 'name="hourly_rate_individual_euros"' not in page
+    assert "<dt>Remboursement d&#x27;une heure individuelle (€)</dt><dd>32,5</dd>" in page
     data = _settings_data(client, url)
     assert "hourly_rate_individual_euros" not in data and "name" in data
     response = client.post(
@@ -536,3 +536,19 @@ def test_an_agreement_change_starts_from_no_choice_and_is_confirmed(
     assert done.url == f"/programmes/{program.slug}/"
     agreement.refresh_from_db()
     assert (agreement.status, agreement.status_reason) == ("suspended", "Pièces manquantes")
+
+
+def test_a_prescriber_waiting_for_validation_gets_no_quota(
+    client, program, funder_user, make_organisation
+):
+    waiting = make_organisation(name="CCAS en attente", kinds=("prescriber",))
+    Organisation.objects.filter(pk=waiting.pk).update(habilitation="pending")
+    validated = make_organisation(name="CCAS validé", kinds=("prescriber",))
+    client.force_login(funder_user)
+    page = client.get(f"/programmes/{program.slug}/quotas/").content.decode()
+    assert "CCAS validé" in page and "CCAS en attente" not in page
+    refused = client.post(
+        f"/programmes/{program.slug}/quotas/", {"prescriber": waiting.pk, "units": "10"}
+    )
+    assert refused.status_code == 200 and not program.quotas.exists()
+    assert validated.pk
