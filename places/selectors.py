@@ -4,12 +4,15 @@ from dataclasses import dataclass, field
 
 import opening_hours
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from core.text import spreadsheet_safe
 from core.timezones import commune_zone, local_now
+from places import datainclusion
 from places.enums import ClaimStatus, MatchStatus, ReportStatus
 from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch, PlaceProgram
-from places.standard import export_row, parse_opening_hours
+from places.standard import date_maj_or_last_change, export_row, parse_opening_hours
 
 EARTH_RADIUS_KM = 6371.0
 KM_PER_DEGREE = 111.32
@@ -264,6 +267,31 @@ def places_export_rows():
         yield export_row(
             place, program_names=names.get(place.pk, []), sources=sources.get(place.pk)
         )
+
+
+DI_FREE_TEXT = {"nom", "description", "adresse", "complement_adresse", "commune"}
+DI_FREE_TEXT |= {"frais_precisions", "publics_precisions"}
+
+
+def data_inclusion_rows(*, kind: str, link_base: str):
+    """The public places as data·inclusion v1 structures or services, streamed. `link_base`
+    is the site's address: each row links to the place's page."""
+    for place in public_places().order_by("pk").iterator(chunk_size=2000):
+        date_maj = date_maj_or_last_change(place)
+        link = f"{link_base.rstrip('/')}{reverse('places:detail', args=[place.pk])}"
+        if kind == "structures":
+            yield datainclusion.structure_row(place, date_maj=date_maj, link=link)
+        else:
+            yield from datainclusion.service_rows(place, date_maj=date_maj, link=link)
+
+
+def data_inclusion_csv_row(row: dict) -> dict:
+    return {
+        name: spreadsheet_safe(datainclusion.csv_value(value))
+        if name in DI_FREE_TEXT
+        else datainclusion.csv_value(value)
+        for name, value in row.items()
+    }
 
 
 def error_reports_open() -> QuerySet[PlaceErrorReport]:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:pk>/signaler/", views.report_error, name="report_error"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.json", views.export_json, name="export_json"),
+    path(
+        "export-data-inclusion/<str:kind>.<str:extension>",
+        views.export_data_inclusion,
+        name="export_data_inclusion",
+    ),
     path("import/", views.import_places, name="import"),
     path("import/lignes-rejetees.csv", views.import_report_download, name="import_report"),
     path("signalements/", views.error_reports, name="error_reports"),

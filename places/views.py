@@ -19,7 +19,7 @@ from accounts.selectors import organisations_list, organisations_of
 from accounts.shortcuts import organisation_acting_as
 from core.exceptions import PassnumError
 from core.forms import add_errors
-from places import perms, selectors, services
+from places import datainclusion, perms, selectors, services
 from places.forms import (
     ClaimDecisionForm,
     ErrorReportForm,
@@ -162,6 +162,38 @@ def export_json(request):
         yield "]"
 
     return StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+
+
+DATA_INCLUSION_FIELDS = {
+    "structures": datainclusion.STRUCTURE_FIELDS,
+    "services": datainclusion.SERVICE_FIELDS,
+}
+
+
+def export_data_inclusion(request, kind: str, extension: str):
+    """The directory in data·inclusion schema v1: structures or services, JSON or CSV."""
+    if kind not in DATA_INCLUSION_FIELDS:
+        raise Http404
+    rows = selectors.data_inclusion_rows(kind=kind, link_base=request.build_absolute_uri("/"))
+    if extension == "json":
+
+        def chunks():
+            yield "["
+            for index, row in enumerate(rows):
+                yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
+            yield "]"
+
+        return StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    writer = csv.DictWriter(_Echo(), fieldnames=DATA_INCLUSION_FIELDS[kind])
+
+    def lines():
+        yield writer.writeheader()
+        for row in rows:
+            yield writer.writerow(selectors.data_inclusion_csv_row(row))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="data-inclusion-{kind}.csv"'
+    return response
 
 
 @login_required
