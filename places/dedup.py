@@ -273,7 +273,7 @@ ADDRESS_BLOCK = (
 POSITION = ("latitude", "longitude", "coordinates_approximate")
 
 
-def _empty(value) -> bool:
+def is_empty(value) -> bool:
     return value in (None, "", [], PLACEHOLDER_PIVOT)
 
 
@@ -286,7 +286,7 @@ def merge_records(records: list[tuple[dt.date | None, int, dict]], fields: list[
         if name in ADDRESS_BLOCK or name in POSITION:
             continue
         values = [values[name] for _, _, values in ordered if name in values]
-        merged[name] = next((v for v in values if not _empty(v)), values[0] if values else None)
+        merged[name] = next((v for v in values if not is_empty(v)), values[0] if values else None)
     address = next((v for _, _, v in ordered if v.get("adresse")), ordered[0][2])
     merged.update({name: address.get(name) for name in ADDRESS_BLOCK})
     position = next(

@@ -302,6 +302,15 @@ def error_reports_open() -> QuerySet[PlaceErrorReport]:
     )
 
 
+def error_report_open_of(*, place: Place, pk: int) -> PlaceErrorReport | None:
+    return PlaceErrorReport.objects.filter(pk=pk, place=place, status=ReportStatus.OPEN).first()
+
+
+def error_reports_open_of_structure(*, structure) -> QuerySet[PlaceErrorReport]:
+    """Reports waiting on the places a structure holds."""
+    return error_reports_open().filter(place__structure=structure)
+
+
 def place_claims_pending() -> QuerySet[PlaceClaim]:
     """Claims waiting for the operator, oldest first."""
     return (

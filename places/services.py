@@ -16,7 +16,13 @@ from places import dedup
 from places.enums import ClaimStatus, LinkSource, MatchStatus, ReportStatus
 from places.exceptions import ImportFileUnreadable, PlacesError
 from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch, PlaceProgram
-from places.standard import FieldError, detect_version, parse_row
+from places.standard import (
+    FieldError,
+    detect_version,
+    normalise_phone,
+    parse_opening_hours,
+    parse_row,
+)
 from territories.models import Commune, PostalCode
 
 BATCH_SIZE = 2000
@@ -720,10 +726,10 @@ def _regroup(place_ids: set[int]) -> None:
             values = dict(public.record)
         else:
             values = dedup.merge_records(
-                [(_record_date(p.record), p.pk, p.record) for p in open_records if p.record]
-                + _edits_as_record(public),
+                [(_record_date(p.record), p.pk, p.record) for p in open_records if p.record],
                 RECORD_FIELDS,
             )
+            _apply_edits(values, public, open_records)
         for name, value in values.items():
             if name in RECORD_FIELDS:
                 setattr(public, name, _record_date(value) if name == "date_maj" else value)
@@ -750,12 +756,21 @@ def _record_date(value) -> dt.date | None:
         return None
 
 
-def _edits_as_record(place: Place) -> list[tuple[dt.date | None, int, dict]]:
-    """The fields corrected on passnum, as the freshest record of the day they were typed."""
-    if not place.local_edits or place.local_edited_at is None:
-        return []
-    day = timezone.localdate(place.local_edited_at)
-    return [(day, 0, {**place.local_edits, "date_maj": day.isoformat()})]
+def _apply_edits(values: dict, public: Place, records: list[Place]) -> None:
+    """The fields corrected on passnum win, even emptied, unless a source updated that field
+    after the correction."""
+    if not public.local_edits or public.local_edited_at is None:
+        return
+    day = timezone.localdate(public.local_edited_at)
+    for name, value in public.local_edits.items():
+        newer = any(
+            (_record_date(p.record) or dt.date.min) > day and not dedup.is_empty(p.record.get(name))
+            for p in records
+        )
+        if not newer:
+            values[name] = value
+    current = _record_date(values.get("date_maj"))
+    values["date_maj"] = max(current, day) if current else day
 
 
 def _move_links(public: Place, others: list[Place]) -> None:
@@ -799,3 +814,75 @@ def place_match_decide(*, actor, match: PlaceMatch, same: bool) -> PlaceMatch:
         )
     match.refresh_from_db()
     return match
+
+
+EDITABLE_FIELDS = (
+    "horaires",
+    "telephone",
+    "courriels",
+    "site_web",
+    "fiche_acces_libre",
+    "prise_en_charge_specifique",
+    "services",
+)
+# Contact values are not copied into the journal (an address may name a person).
+_JOURNAL_VALUES = ("horaires", "fiche_acces_libre", "prise_en_charge_specifique", "services")
+
+
+def place_edit(*, actor, place: Place, changes: dict, report: PlaceErrorReport | None = None):
+    """A structure corrects its place, or the operator any place: the corrected fields are kept
+    as passnum's own record (the freshest until a source publishes a newer date), the change is
+    journaled, and the error report it answers is closed as fixed. Returns the changed fields."""
+    if place.merged_into_id:
+        place = Place.objects.get(pk=place.merged_into_id)
+    if report is not None and (report.place_id != place.pk or report.status != ReportStatus.OPEN):
+        raise PlacesError("Ce signalement ne concerne pas ce lieu ou a déjà été traité.")
+    values = {name: changes[name] for name in EDITABLE_FIELDS if name in changes}
+    if "telephone" in values and values["telephone"]:
+        phone = normalise_phone(values["telephone"], place.code_postal)
+        if not phone:
+            raise PlacesError(
+                "Téléphone : un numéro français à 10 chiffres (0262 12 34 56) ou international "
+                "(+262262123456).",
+                field="telephone",
+            )
+        values["telephone"] = phone
+    if "horaires" in values:
+        values["horaires_valid"] = parse_opening_hours(values["horaires"]) is not None
+    changed = {
+        name: (getattr(place, name), value)
+        for name, value in values.items()
+        if getattr(place, name) != value and name != "horaires_valid"
+    }
+    if not changed:
+        raise PlacesError("Rien n'a changé sur la fiche : modifiez au moins un champ.")
+    with transaction.atomic():
+        locked = Place.objects.select_for_update().get(pk=place.pk)
+        locked.local_edits = {**locked.local_edits, **values}
+        locked.local_edited_at = timezone.now()
+        locked.save(update_fields=["local_edits", "local_edited_at", "updated_at"])
+        _regroup({locked.pk})
+        audit_record(
+            actor=actor,
+            action="places.edited",
+            obj=locked,
+            organisation_id=locked.structure_id,
+            data={
+                "fields": sorted(changed),
+                "values": {
+                    name: {"avant": before, "après": after}
+                    for name, (before, after) in changed.items()
+                    if name in _JOURNAL_VALUES
+                },
+                **({"report": report.pk} if report is not None else {}),
+            },
+        )
+        if report is not None:
+            place_error_report_handle(
+                actor=actor,
+                report=report,
+                status=ReportStatus.FIXED,
+                note="Corrigé sur la fiche : " + ", ".join(sorted(changed)) + ".",
+            )
+    place.refresh_from_db()
+    return sorted(changed)

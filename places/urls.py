@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/signaler/", views.report_error, name="report_error"),
+    path("<int:pk>/modifier/", views.place_edit, name="edit"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("export.json", views.export_json, name="export_json"),
     path(
