@@ -60,7 +60,9 @@ def test_a_structure_updates_its_place_and_the_page_says_when(client, structure,
     page = client.get(f"/lieux/{place.pk}/modifier/")
     content = page.content.decode()
     assert page.status_code == 200 and "Lundi, ouverture le matin" in content
-    assert 'name="d0_open1" value="09:00"' in content and 'name="d0_close2" value="17:30"' in content
+    assert (
+        'name="d0_open1" value="09:00"' in content and 'name="d0_close2" value="17:30"' in content
+    )
     response = client.post(f"/lieux/{place.pk}/modifier/", _form())
     assert response.status_code == 302
     place.refresh_from_db()
