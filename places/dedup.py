@@ -112,13 +112,14 @@ def _weighted(words: list[str], common: set[str]) -> list[tuple[str, float]]:
 
 
 def _word_similarity(word: str, other: str) -> float:
-    """Words of two letters or less match only whole; an initial ("B.") matches its word."""
+    """Words of two letters or less and numbers match only whole; an initial ("B.") matches
+    its word."""
     if word == other:
         return 100.0
     short, long = sorted((word, other), key=len)
     if len(short) == 1 and len(long) > 1:
         return 90.0 if long.startswith(short) else 0.0
-    if len(short) <= 2:
+    if len(short) <= 2 or word.isdigit() or other.isdigit():
         return 0.0
     return fuzz.ratio(word, other)
 

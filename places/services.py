@@ -164,10 +164,13 @@ def _row_hash(values: dict) -> str:
 class _CommuneResolver:
     def __init__(self, valid: list[dict]):
         codes = {v["code_insee"] for v in valid if v["code_insee"]}
-        self.by_code = {c.code: c for c in Commune.objects.filter(code__in=codes)}
+        columns = ("code", "latitude", "longitude", "search_name")
+        communes = Commune.objects.only(*columns)
+        self.by_code = {c.code: c for c in communes.filter(code__in=codes)}
         postal = {v["code_postal"] for v in valid}
         self.by_postal: dict[str, list[Commune]] = {}
-        for row in PostalCode.objects.filter(code__in=postal).select_related("commune"):
+        rows = PostalCode.objects.filter(code__in=postal).select_related("commune")
+        for row in rows.only("code", *(f"commune__{name}" for name in columns)):
             self.by_postal.setdefault(row.code, []).append(row.commune)
 
     def resolve(self, values: dict) -> Commune | None:
@@ -701,7 +704,12 @@ def _regroup(place_ids: set[int]) -> None:
     if not place_ids:
         return
     members = _connected(set(place_ids))
-    places = {place.pk: place for place in Place.objects.filter(pk__in=members)}
+    light = {
+        pk: (source, head, edited)
+        for pk, source, head, edited in Place.objects.filter(pk__in=members).values_list(
+            "pk", "source", "merged_into_id", "local_edited_at"
+        )
+    }
     links = PlaceMatch.objects.filter(
         status__in=_SAME, place_a_id__in=members, place_b_id__in=members
     )
@@ -709,16 +717,25 @@ def _regroup(place_ids: set[int]) -> None:
         (score + (1000 if status == MatchStatus.CONFIRMED else 0), a, b)
         for a, b, score, status in links.values_list("place_a_id", "place_b_id", "score", "status")
     ]
-    grouped = dedup.groups({pk: place.source for pk, place in places.items()}, edges)
-    fields = [*STANDARD_MODEL_FIELDS, "merged_into", "closed"]
-    before = {
-        pk: [getattr(p, Place._meta.get_field(f).attname) for f in fields]
-        for pk, p in places.items()
+    grouped = dedup.groups({pk: source for pk, (source, _, _) in light.items()}, edges)
+    former_heads = {head for _, head, _ in light.values() if head}
+    # A record alone, never merged nor edited, already shows its source's values.
+    grouped = {
+        head: group
+        for head, group in grouped.items()
+        if len(group) > 1 or head in former_heads or light[head][1] or light[head][2]
     }
+    needed = [pk for group in grouped.values() for pk in group]
+    places = {place.pk: place for place in Place.objects.filter(pk__in=needed)}
+    fields = [*STANDARD_MODEL_FIELDS, "merged_into", "closed"]
+    attnames = [Place._meta.get_field(f).attname for f in fields]
+    before = {pk: [getattr(p, name) for name in attnames] for pk, p in places.items()}
+    moves: dict[int, int] = {}
     for head, group in grouped.items():
         for pk in group:
-            place = places[pk]
-            place.merged_into_id = None if pk == head else head
+            places[pk].merged_into_id = None if pk == head else head
+            if pk != head:
+                moves[pk] = head
         public = places[head]
         records = [places[pk] for pk in group]
         open_records = [p for p in records if p.removed_from_source_at is None] or records
@@ -736,13 +753,17 @@ def _regroup(place_ids: set[int]) -> None:
         public.closed = all(p.removed_from_source_at is not None for p in records)
         for pk in group[1:]:
             places[pk].closed = places[pk].removed_from_source_at is not None
-        _move_links(public, [places[pk] for pk in group[1:]])
-    changed = [
-        p
-        for pk, p in places.items()
-        if [getattr(p, Place._meta.get_field(f).attname) for f in fields] != before[pk]
-    ]
-    _save_fields(changed, fields)
+    _move_links(moves, places)
+    by_fields: dict[tuple[str, ...], list[Place]] = {}
+    for pk, place in places.items():
+        after = [getattr(place, name) for name in attnames]
+        changed = tuple(
+            f for f, old, new in zip(fields, before[pk], after, strict=True) if old != new
+        )
+        if changed:
+            by_fields.setdefault(changed, []).append(place)
+    for changed, group in by_fields.items():
+        _save_fields(group, list(changed))
 
 
 def _record_date(value) -> dt.date | None:
@@ -773,23 +794,30 @@ def _apply_edits(values: dict, public: Place, records: list[Place]) -> None:
     values["date_maj"] = max(current, day) if current else day
 
 
-def _move_links(public: Place, others: list[Place]) -> None:
-    """Programs accepted and the structure of merged records go to the public place."""
-    other_ids = [p.pk for p in others]
-    if not other_ids:
+def _move_links(moves: dict[int, int], places: dict[int, Place]) -> None:
+    """Programs accepted and the structure of merged records (`moves`: record -> public
+    place) go to the public place."""
+    if not moves:
         return
-    accepted = set(PlaceProgram.objects.filter(place=public).values_list("program_id", flat=True))
-    for link in PlaceProgram.objects.filter(place_id__in=other_ids):
-        if link.program_id in accepted:
-            link.delete()
-        else:
-            link.place_id = public.pk
-            link.save(update_fields=["place"])
-            accepted.add(link.program_id)
-    if public.structure_id is None:
-        holder = next((p for p in others if p.structure_id), None)
-        if holder is not None:
-            public.structure_id = holder.structure_id
+    links = list(PlaceProgram.objects.filter(place_id__in=moves))
+    if links:
+        accepted = set(
+            PlaceProgram.objects.filter(place_id__in=set(moves.values())).values_list(
+                "place_id", "program_id"
+            )
+        )
+        for link in links:
+            head = moves[link.place_id]
+            if (head, link.program_id) in accepted:
+                link.delete()
+            else:
+                link.place_id = head
+                link.save(update_fields=["place"])
+                accepted.add((head, link.program_id))
+    for pk, head in moves.items():
+        public = places[head]
+        if public.structure_id is None and places[pk].structure_id is not None:
+            public.structure_id = places[pk].structure_id
             public.save(update_fields=["structure"])
 
 
