@@ -112,13 +112,14 @@ def _weighted(words: list[str], common: set[str]) -> list[tuple[str, float]]:
 
 
 def _word_similarity(word: str, other: str) -> float:
-    """Words of two letters or less match only whole; an initial ("B.") matches its word."""
+    """Words of two letters or less and numbers match only whole; an initial ("B.") matches
+    its word."""
     if word == other:
         return 100.0
     short, long = sorted((word, other), key=len)
     if len(short) == 1 and len(long) > 1:
         return 90.0 if long.startswith(short) else 0.0
-    if len(short) <= 2:
+    if len(short) <= 2 or word.isdigit() or other.isdigit():
         return 0.0
     return fuzz.ratio(word, other)
 
@@ -273,7 +274,7 @@ ADDRESS_BLOCK = (
 POSITION = ("latitude", "longitude", "coordinates_approximate")
 
 
-def _empty(value) -> bool:
+def is_empty(value) -> bool:
     return value in (None, "", [], PLACEHOLDER_PIVOT)
 
 
@@ -286,7 +287,7 @@ def merge_records(records: list[tuple[dt.date | None, int, dict]], fields: list[
         if name in ADDRESS_BLOCK or name in POSITION:
             continue
         values = [values[name] for _, _, values in ordered if name in values]
-        merged[name] = next((v for v in values if not _empty(v)), values[0] if values else None)
+        merged[name] = next((v for v in values if not is_empty(v)), values[0] if values else None)
     address = next((v for _, _, v in ordered if v.get("adresse")), ordered[0][2])
     merged.update({name: address.get(name) for name in ADDRESS_BLOCK})
     position = next(

@@ -2,9 +2,10 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from core.exceptions import PassnumError
-from core.uploads import megabytes
 from core.text import of
-from places.enums import Fee, Public, ReportStatus, Service, SupportMode
+from core.uploads import megabytes
+from places.enums import Fee, Public, ReportStatus, Service, SpecificSupport, SupportMode
+from places.hours import DAY_NAMES, week_to_osm
 from places.selectors import WEEKDAYS
 from places.services import IMPORT_MAX_BYTES, import_size_check
 from territories.forms import CommuneField
@@ -177,3 +178,120 @@ class PlaceLookupForm(DsfrBaseForm):
     q = forms.CharField(
         label="Nom, adresse, commune ou code postal du lieu", max_length=200, required=False
     )
+
+
+class PlaceEditForm(DsfrBaseForm):
+    """What a structure keeps up to date on its place. The opening hours are a weekly grid:
+    a morning and an afternoon range each day, left empty when closed."""
+
+    telephone = forms.CharField(
+        label="Téléphone",
+        required=False,
+        max_length=30,
+        help_text="Le numéro que le public peut appeler. Exemple : 0262 12 34 56",
+    )
+    courriel = forms.EmailField(
+        label="Courriel",
+        required=False,
+        help_text="Une adresse de la structure (pas celle d'une personne). Exemple : contact@exemple.re",
+    )
+    site_web = forms.URLField(
+        label="Site internet", required=False, assume_scheme="https", max_length=500
+    )
+    fiche_acces_libre = forms.URLField(
+        label="Accessibilité : adresse de la fiche du lieu sur acceslibre.beta.gouv.fr",
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+    )
+    prise_en_charge_specifique = forms.MultipleChoiceField(
+        label="Accueil adapté",
+        choices=SpecificSupport.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    services = forms.MultipleChoiceField(
+        label="Ce qu'on peut faire dans ce lieu",
+        choices=Service.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for day, name in enumerate(DAY_NAMES):
+            for part, label in (
+                ("open1", "ouverture le matin"),
+                ("close1", "fermeture le matin"),
+                ("open2", "ouverture l'après-midi"),
+                ("close2", "fermeture l'après-midi"),
+            ):
+                self.fields[f"d{day}_{part}"] = forms.TimeField(
+                    label=f"{name.capitalize()}, {label}",
+                    required=False,
+                    widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                )
+
+    def clean(self):
+        data = super().clean()
+        for day, name in enumerate(DAY_NAMES):
+            for n in ("1", "2"):
+                start, end = data.get(f"d{day}_open{n}"), data.get(f"d{day}_close{n}")
+                if (start is None) != (end is None):
+                    self.add_error(
+                        f"d{day}_close{n}" if end is None else f"d{day}_open{n}",
+                        f"Horaires du {name} : donnez l'heure d'ouverture et l'heure de fermeture.",
+                    )
+        return data
+
+    def day_rows(self):
+        """The grid, one row per day, for the template."""
+        return [
+            (
+                name.capitalize(),
+                [self[f"d{day}_{part}"] for part in ("open1", "close1", "open2", "close2")],
+            )
+            for day, name in enumerate(DAY_NAMES)
+        ]
+
+    def week(self):
+        data = self.cleaned_data
+        week = []
+        for day in range(7):
+            ranges = []
+            for n in ("1", "2"):
+                start, end = data.get(f"d{day}_open{n}"), data.get(f"d{day}_close{n}")
+                if start is not None and end is not None:
+                    ranges.append((start, end))
+            week.append(ranges)
+        return week
+
+    def changes(self, place) -> dict:
+        """Raises PlacesError when the grid's hours are not in order. The place's other
+        e-mails and websites (the form shows the first) are kept."""
+        data = self.cleaned_data
+        return {
+            "horaires": week_to_osm(self.week()),
+            "telephone": data["telephone"].strip(),
+            "courriels": ([data["courriel"]] if data["courriel"] else []) + place.courriels[1:],
+            "site_web": ([data["site_web"]] if data["site_web"] else []) + place.site_web[1:],
+            "fiche_acces_libre": data["fiche_acces_libre"],
+            "prise_en_charge_specifique": data["prise_en_charge_specifique"],
+            "services": data["services"],
+        }
+
+    @classmethod
+    def initial_for(cls, place, week) -> dict:
+        initial = {
+            "telephone": place.telephone,
+            "courriel": place.courriels[0] if place.courriels else "",
+            "site_web": place.site_web[0] if place.site_web else "",
+            "fiche_acces_libre": place.fiche_acces_libre,
+            "prise_en_charge_specifique": place.prise_en_charge_specifique,
+            "services": place.services,
+        }
+        for day, ranges in enumerate(week):
+            for n, (start, end) in enumerate(ranges[:2], start=1):
+                initial[f"d{day}_open{n}"] = start.strftime("%H:%M")
+                initial[f"d{day}_close{n}"] = end.strftime("%H:%M")
+        return initial

@@ -4,12 +4,15 @@ from dataclasses import dataclass, field
 
 import opening_hours
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
+from core.text import spreadsheet_safe
 from core.timezones import commune_zone, local_now
+from places import datainclusion
 from places.enums import ClaimStatus, MatchStatus, ReportStatus
 from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch, PlaceProgram
-from places.standard import export_row, parse_opening_hours
+from places.standard import date_maj_or_last_change, export_row, parse_opening_hours
 
 EARTH_RADIUS_KM = 6371.0
 KM_PER_DEGREE = 111.32
@@ -275,12 +278,46 @@ def places_export_rows():
         )
 
 
+DI_FREE_TEXT = {"nom", "description", "adresse", "complement_adresse", "commune"}
+DI_FREE_TEXT |= {"frais_precisions", "publics_precisions"}
+
+
+def data_inclusion_rows(*, kind: str, link_base: str):
+    """The public places as data·inclusion v1 structures or services, streamed. `link_base`
+    is the site's address: each row links to the place's page."""
+    for place in public_places().order_by("pk").iterator(chunk_size=2000):
+        date_maj = date_maj_or_last_change(place)
+        link = f"{link_base.rstrip('/')}{reverse('places:detail', args=[place.pk])}"
+        if kind == "structures":
+            yield datainclusion.structure_row(place, date_maj=date_maj, link=link)
+        else:
+            yield from datainclusion.service_rows(place, date_maj=date_maj, link=link)
+
+
+def data_inclusion_csv_row(row: dict) -> dict:
+    return {
+        name: spreadsheet_safe(datainclusion.csv_value(value))
+        if name in DI_FREE_TEXT
+        else datainclusion.csv_value(value)
+        for name, value in row.items()
+    }
+
+
 def error_reports_open() -> QuerySet[PlaceErrorReport]:
     return (
         PlaceErrorReport.objects.filter(status=ReportStatus.OPEN)
         .select_related("place")
         .order_by("created_at")
     )
+
+
+def error_report_open_of(*, place: Place, pk: int) -> PlaceErrorReport | None:
+    return PlaceErrorReport.objects.filter(pk=pk, place=place, status=ReportStatus.OPEN).first()
+
+
+def error_reports_open_of_structure(*, structure) -> QuerySet[PlaceErrorReport]:
+    """Reports waiting on the places a structure holds."""
+    return error_reports_open().filter(place__structure=structure)
 
 
 def place_claims_pending() -> QuerySet[PlaceClaim]:

@@ -17,7 +17,13 @@ from places import dedup
 from places.enums import ClaimStatus, LinkSource, MatchStatus, ReportStatus
 from places.exceptions import ImportFileUnreadable, PlacesError
 from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch, PlaceProgram
-from places.standard import FieldError, detect_version, parse_row
+from places.standard import (
+    FieldError,
+    detect_version,
+    normalise_phone,
+    parse_opening_hours,
+    parse_row,
+)
 from territories.models import Commune, PostalCode
 
 BATCH_SIZE = 2000
@@ -187,10 +193,13 @@ def _row_hash(values: dict) -> str:
 class _CommuneResolver:
     def __init__(self, valid: list[dict]):
         codes = {v["code_insee"] for v in valid if v["code_insee"]}
-        self.by_code = {c.code: c for c in Commune.objects.filter(code__in=codes)}
+        columns = ("code", "latitude", "longitude", "search_name")
+        communes = Commune.objects.only(*columns)
+        self.by_code = {c.code: c for c in communes.filter(code__in=codes)}
         postal = {v["code_postal"] for v in valid}
         self.by_postal: dict[str, list[Commune]] = {}
-        for row in PostalCode.objects.filter(code__in=postal).select_related("commune"):
+        rows = PostalCode.objects.filter(code__in=postal).select_related("commune")
+        for row in rows.only("code", *(f"commune__{name}" for name in columns)):
             self.by_postal.setdefault(row.code, []).append(row.commune)
 
     def resolve(self, values: dict) -> Commune | None:
@@ -768,7 +777,12 @@ def _regroup(place_ids: set[int]) -> None:
     if not place_ids:
         return
     members = _connected(set(place_ids))
-    places = {place.pk: place for place in Place.objects.filter(pk__in=members)}
+    light = {
+        pk: (source, head, edited)
+        for pk, source, head, edited in Place.objects.filter(pk__in=members).values_list(
+            "pk", "source", "merged_into_id", "local_edited_at"
+        )
+    }
     links = PlaceMatch.objects.filter(
         status__in=_SAME, place_a_id__in=members, place_b_id__in=members
     )
@@ -776,16 +790,25 @@ def _regroup(place_ids: set[int]) -> None:
         (score + (1000 if status == MatchStatus.CONFIRMED else 0), a, b)
         for a, b, score, status in links.values_list("place_a_id", "place_b_id", "score", "status")
     ]
-    grouped = dedup.groups({pk: place.source for pk, place in places.items()}, edges)
-    fields = [*STANDARD_MODEL_FIELDS, "merged_into", "closed"]
-    before = {
-        pk: [getattr(p, Place._meta.get_field(f).attname) for f in fields]
-        for pk, p in places.items()
+    grouped = dedup.groups({pk: source for pk, (source, _, _) in light.items()}, edges)
+    former_heads = {head for _, head, _ in light.values() if head}
+    # A record alone, never merged nor edited, already shows its source's values.
+    grouped = {
+        head: group
+        for head, group in grouped.items()
+        if len(group) > 1 or head in former_heads or light[head][1] or light[head][2]
     }
+    needed = [pk for group in grouped.values() for pk in group]
+    places = {place.pk: place for place in Place.objects.filter(pk__in=needed)}
+    fields = [*STANDARD_MODEL_FIELDS, "merged_into", "closed"]
+    attnames = [Place._meta.get_field(f).attname for f in fields]
+    before = {pk: [getattr(p, name) for name in attnames] for pk, p in places.items()}
+    moves: dict[int, int] = {}
     for head, group in grouped.items():
         for pk in group:
-            place = places[pk]
-            place.merged_into_id = None if pk == head else head
+            places[pk].merged_into_id = None if pk == head else head
+            if pk != head:
+                moves[pk] = head
         public = places[head]
         records = [places[pk] for pk in group]
         open_records = [p for p in records if p.removed_from_source_at is None] or records
@@ -793,23 +816,27 @@ def _regroup(place_ids: set[int]) -> None:
             values = dict(public.record)
         else:
             values = dedup.merge_records(
-                [(_record_date(p.record), p.pk, p.record) for p in open_records if p.record]
-                + _edits_as_record(public),
+                [(_record_date(p.record), p.pk, p.record) for p in open_records if p.record],
                 RECORD_FIELDS,
             )
+            _apply_edits(values, public, open_records)
         for name, value in values.items():
             if name in RECORD_FIELDS:
                 setattr(public, name, _record_date(value) if name == "date_maj" else value)
         public.closed = all(p.removed_from_source_at is not None for p in records)
         for pk in group[1:]:
             places[pk].closed = places[pk].removed_from_source_at is not None
-        _move_links(public, [places[pk] for pk in group[1:]])
-    changed = [
-        p
-        for pk, p in places.items()
-        if [getattr(p, Place._meta.get_field(f).attname) for f in fields] != before[pk]
-    ]
-    _save_fields(changed, fields)
+    _move_links(moves, places)
+    by_fields: dict[tuple[str, ...], list[Place]] = {}
+    for pk, place in places.items():
+        after = [getattr(place, name) for name in attnames]
+        changed = tuple(
+            f for f, old, new in zip(fields, before[pk], after, strict=True) if old != new
+        )
+        if changed:
+            by_fields.setdefault(changed, []).append(place)
+    for changed, group in by_fields.items():
+        _save_fields(group, list(changed))
 
 
 def _record_date(value) -> dt.date | None:
@@ -823,31 +850,47 @@ def _record_date(value) -> dt.date | None:
         return None
 
 
-def _edits_as_record(place: Place) -> list[tuple[dt.date | None, int, dict]]:
-    """The fields corrected on passnum, as the freshest record of the day they were typed."""
-    if not place.local_edits or place.local_edited_at is None:
-        return []
-    day = timezone.localdate(place.local_edited_at)
-    return [(day, 0, {**place.local_edits, "date_maj": day.isoformat()})]
-
-
-def _move_links(public: Place, others: list[Place]) -> None:
-    """Programs accepted and the structure of merged records go to the public place."""
-    other_ids = [p.pk for p in others]
-    if not other_ids:
+def _apply_edits(values: dict, public: Place, records: list[Place]) -> None:
+    """The fields corrected on passnum win, even emptied, unless a source updated that field
+    after the correction."""
+    if not public.local_edits or public.local_edited_at is None:
         return
-    accepted = set(PlaceProgram.objects.filter(place=public).values_list("program_id", flat=True))
-    for link in PlaceProgram.objects.filter(place_id__in=other_ids):
-        if link.program_id in accepted:
-            link.delete()
-        else:
-            link.place_id = public.pk
-            link.save(update_fields=["place"])
-            accepted.add(link.program_id)
-    if public.structure_id is None:
-        holder = next((p for p in others if p.structure_id), None)
-        if holder is not None:
-            public.structure_id = holder.structure_id
+    day = timezone.localdate(public.local_edited_at)
+    for name, value in public.local_edits.items():
+        newer = any(
+            (_record_date(p.record) or dt.date.min) > day and not dedup.is_empty(p.record.get(name))
+            for p in records
+        )
+        if not newer:
+            values[name] = value
+    current = _record_date(values.get("date_maj"))
+    values["date_maj"] = max(current, day) if current else day
+
+
+def _move_links(moves: dict[int, int], places: dict[int, Place]) -> None:
+    """Programs accepted and the structure of merged records (`moves`: record -> public
+    place) go to the public place."""
+    if not moves:
+        return
+    links = list(PlaceProgram.objects.filter(place_id__in=moves))
+    if links:
+        accepted = set(
+            PlaceProgram.objects.filter(place_id__in=set(moves.values())).values_list(
+                "place_id", "program_id"
+            )
+        )
+        for link in links:
+            head = moves[link.place_id]
+            if (head, link.program_id) in accepted:
+                link.delete()
+            else:
+                link.place_id = head
+                link.save(update_fields=["place"])
+                accepted.add((head, link.program_id))
+    for pk, head in moves.items():
+        public = places[head]
+        if public.structure_id is None and places[pk].structure_id is not None:
+            public.structure_id = places[pk].structure_id
             public.save(update_fields=["structure"])
 
 
@@ -872,3 +915,75 @@ def place_match_decide(*, actor, match: PlaceMatch, same: bool) -> PlaceMatch:
         )
     match.refresh_from_db()
     return match
+
+
+EDITABLE_FIELDS = (
+    "horaires",
+    "telephone",
+    "courriels",
+    "site_web",
+    "fiche_acces_libre",
+    "prise_en_charge_specifique",
+    "services",
+)
+# Contact values are not copied into the journal (an address may name a person).
+_JOURNAL_VALUES = ("horaires", "fiche_acces_libre", "prise_en_charge_specifique", "services")
+
+
+def place_edit(*, actor, place: Place, changes: dict, report: PlaceErrorReport | None = None):
+    """A structure corrects its place, or the operator any place: the corrected fields are kept
+    as passnum's own record (the freshest until a source publishes a newer date), the change is
+    journaled, and the error report it answers is closed as fixed. Returns the changed fields."""
+    if place.merged_into_id:
+        place = Place.objects.get(pk=place.merged_into_id)
+    if report is not None and (report.place_id != place.pk or report.status != ReportStatus.OPEN):
+        raise PlacesError("Ce signalement ne concerne pas ce lieu ou a déjà été traité.")
+    values = {name: changes[name] for name in EDITABLE_FIELDS if name in changes}
+    if "telephone" in values and values["telephone"]:
+        phone = normalise_phone(values["telephone"], place.code_postal)
+        if not phone:
+            raise PlacesError(
+                "Téléphone : un numéro français à 10 chiffres (0262 12 34 56) ou international "
+                "(+262262123456).",
+                field="telephone",
+            )
+        values["telephone"] = phone
+    if "horaires" in values:
+        values["horaires_valid"] = parse_opening_hours(values["horaires"]) is not None
+    changed = {
+        name: (getattr(place, name), value)
+        for name, value in values.items()
+        if getattr(place, name) != value and name != "horaires_valid"
+    }
+    if not changed:
+        raise PlacesError("Rien n'a changé sur la fiche : modifiez au moins un champ.")
+    with transaction.atomic():
+        locked = Place.objects.select_for_update().get(pk=place.pk)
+        locked.local_edits = {**locked.local_edits, **values}
+        locked.local_edited_at = timezone.now()
+        locked.save(update_fields=["local_edits", "local_edited_at", "updated_at"])
+        _regroup({locked.pk})
+        audit_record(
+            actor=actor,
+            action="places.edited",
+            obj=locked,
+            organisation_id=locked.structure_id,
+            data={
+                "fields": sorted(changed),
+                "values": {
+                    name: {"avant": before, "après": after}
+                    for name, (before, after) in changed.items()
+                    if name in _JOURNAL_VALUES
+                },
+                **({"report": report.pk} if report is not None else {}),
+            },
+        )
+        if report is not None:
+            place_error_report_handle(
+                actor=actor,
+                report=report,
+                status=ReportStatus.FIXED,
+                note="Corrigé sur la fiche : " + ", ".join(sorted(changed)) + ".",
+            )
+    place.refresh_from_db()
+    return sorted(changed)

@@ -316,6 +316,13 @@ def _join(values) -> str:
     return "|".join(values)
 
 
+def date_maj_or_last_change(place) -> str:
+    """The source's update date; when unknown, the day passnum last changed the place."""
+    if place.date_maj:
+        return place.date_maj.isoformat()
+    return local(place.updated_at, place).date().isoformat()
+
+
 def export_row(place, *, program_names: list[str], sources: list[str] | None = None) -> dict:
     """One place as a v1.0.2 row. Accepting a program means 'Gratuit sous condition' and the
     program's name among the other labels."""
@@ -347,8 +354,8 @@ def export_row(place, *, program_names: list[str], sources: list[str] | None = N
             value = ""
         elif isinstance(value, dt.date):
             value = value.isoformat()
-        elif name == "date_maj":  # unknown at the source: the day passnum last changed it
-            value = local(place.updated_at, place).date().isoformat()
+        elif name == "date_maj":
+            value = date_maj_or_last_change(place)
         if name in FREE_TEXT_FIELDS:
             value = spreadsheet_safe(value, MAX_LENGTHS.get(name))
         row[name] = value

@@ -20,7 +20,7 @@ from accounts.shortcuts import organisation_acting_as
 from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
 from core.text import of
-from places import perms, selectors, services
+from places import datainclusion, perms, selectors, services
 from places.forms import (
     ClaimDecisionForm,
     ErrorReportForm,
@@ -28,9 +28,11 @@ from places.forms import (
     ImportForm,
     PlaceAttachForm,
     PlaceClaimForm,
+    PlaceEditForm,
     PlaceLookupForm,
     PlaceSearchForm,
 )
+from places.hours import week_to_osm
 from places.models import Place, PlaceClaim, PlaceErrorReport, PlaceMatch
 from places.standard import FIELDS_V1
 
@@ -123,6 +125,7 @@ def detail(request, pk: int):
             "programs": selectors.place_accepted_programs(place=place),
             "records": selectors.place_records(place=place),
             "can_manage": perms.can_manage_directory(request.user),
+            "can_edit": perms.can_edit_place(request.user, place),
             "can_orient": is_member_of_kind(request.user, OrganisationKind.PRESCRIBER),
             "orienting": _orienting(request),
             "can_claim": place.structure_id is None
@@ -142,13 +145,56 @@ def detail(request, pk: int):
 
 
 def report_error(request, pk: int):
-    place = get_object_or_404(Place, pk=pk)
+    place = get_object_or_404(Place.objects.select_related("structure"), pk=pk)
     form = ErrorReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.place_error_report_create(place=place, message=form.cleaned_data["message"])
         messages.success(request, "Merci : votre signalement a été transmis. Il sera vérifié.")
         return redirect("places:detail", pk=place.pk)
-    return render(request, "places/report_error.html", {"place": place, "form": form})
+    return render(
+        request,
+        "places/report_error.html",
+        {"place": place, "form": form, "can_edit": perms.can_edit_place(request.user, place)},
+    )
+
+
+@login_required
+def place_edit(request, pk: int):
+    """A structure keeps its place up to date; the operator corrects any place. Opened from an
+    error report (?signalement=N), saving closes the report."""
+    place = get_object_or_404(Place.objects.select_related("structure"), pk=pk)
+    if place.merged_into_id:
+        url = reverse("places:edit", args=[place.merged_into_id])
+        query = request.GET.urlencode()
+        return redirect(f"{url}?{query}" if query else url)
+    if not perms.can_edit_place(request.user, place):
+        raise PermissionDenied
+    report_id = parse_id(request.POST.get("signalement") or request.GET.get("signalement"))
+    report = selectors.error_report_open_of(place=place, pk=report_id) if report_id else None
+    week = [intervals for _day, intervals in selectors.opening_hours_by_day(place)]
+    form = PlaceEditForm(request.POST or None, initial=PlaceEditForm.initial_for(place, week))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.place_edit(
+                actor=request.user, place=place, changes=form.changes(place), report=report
+            )
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
+            done = " Le signalement est fermé." if report is not None else ""
+            messages.success(request, f"Fiche mise à jour ({len(changed)} champ(s)).{done}")
+            return redirect("places:detail", pk=place.pk)
+    grid_text = week_to_osm(week) if all(len(day) <= 2 for day in week) else None
+    return render(
+        request,
+        "places/edit.html",
+        {
+            "place": place,
+            "form": form,
+            "report": report,
+            "hours_not_in_grid": bool(place.horaires) and grid_text != place.horaires,
+        },
+    )
 
 
 class _Echo:
@@ -177,6 +223,38 @@ def export_json(request):
         yield "]"
 
     return StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+
+
+DATA_INCLUSION_FIELDS = {
+    "structures": datainclusion.STRUCTURE_FIELDS,
+    "services": datainclusion.SERVICE_FIELDS,
+}
+
+
+def export_data_inclusion(request, kind: str, extension: str):
+    """The directory in data·inclusion schema v1: structures or services, JSON or CSV."""
+    if kind not in DATA_INCLUSION_FIELDS:
+        raise Http404
+    rows = selectors.data_inclusion_rows(kind=kind, link_base=request.build_absolute_uri("/"))
+    if extension == "json":
+
+        def chunks():
+            yield "["
+            for index, row in enumerate(rows):
+                yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
+            yield "]"
+
+        return StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    writer = csv.DictWriter(_Echo(), fieldnames=DATA_INCLUSION_FIELDS[kind])
+
+    def lines():
+        yield writer.writeheader()
+        for row in rows:
+            yield writer.writerow(selectors.data_inclusion_csv_row(row))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="data-inclusion-{kind}.csv"'
+    return response
 
 
 @login_required
@@ -266,6 +344,7 @@ def structure_places(request, organisation_pk: int):
             "organisation": organisation,
             "places": selectors.places_of_structure(structure=organisation),
             "claims": selectors.place_claims_of(structure=organisation),
+            "reports": selectors.error_reports_open_of_structure(structure=organisation),
             "lookup": lookup,
             "query": query,
             "unattached": selectors.places_without_structure(query=query),
