@@ -12,6 +12,7 @@ Definitions (the page "Colonnes des exports" says them in French):
   to the funders at the program's closing)."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
 from zoneinfo import ZoneInfo
@@ -43,10 +44,10 @@ from programs.enums import PublicCategory
 from programs.models import Program, Track
 from programs.selectors import program_today
 from reporting.periods import Period, months_between
-from settlement.enums import TransferStatus
+from settlement.enums import LineStatus, TransferStatus
 from settlement.models import PricingLine
 from territories.models import Commune
-from vouchers.enums import UnitEventKind, UnitState
+from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Carnet, Unit, UnitEvent
 
 USED_STATES = (UnitState.CONSUMED, UnitState.REIMBURSED)
@@ -514,3 +515,125 @@ def funder_programs(*, user) -> QuerySet[Program]:
     return programs.filter(
         Q(lead_funder__in=organisations) | Q(commitments__funder__in=organisations)
     ).distinct()
+
+
+# --- Structures and prescribers --------------------------------------------------------------
+
+
+@dataclass
+class OrganisationRow:
+    program: Program
+    people: int = 0
+    sessions: int = 0
+    units: int = 0
+    minutes: int = 0
+    amount_cents: int = 0
+    claimed_cents: int = 0
+    paid_cents: int = 0
+    carnets: int = 0
+    started: int = 0
+    unused: int = 0
+
+
+def _rows_by_program(keyed: dict[int, dict]) -> list[OrganisationRow]:
+    programs = Program.objects.in_bulk(list(keyed))
+    rows = [OrganisationRow(program=programs[pk], **values) for pk, values in keyed.items()]
+    return sorted(rows, key=lambda row: row.program.name)
+
+
+def structure_figures(*, structure: Organisation, period: Period) -> list[OrganisationRow]:
+    """A structure's own figures per program: people it accompanied, sessions it held,
+    units and hours it used (less corrections), amounts it claimed and was paid."""
+    keyed: dict[int, dict] = defaultdict(dict)
+    for values in (
+        UnitEvent.objects.filter(
+            organisation=structure, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
+        )
+        .values(key=F("unit__program"))
+        .annotate(**_use_totals())
+        .order_by()
+    ):
+        key = values.pop("key")
+        keyed[key] |= values
+    for key, count in (
+        Session.objects.filter(
+            structure=structure, starts_at__gte=period.start, starts_at__lt=period.end
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .values_list("program")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("program", "n")
+    ):
+        keyed[key]["sessions"] = count
+    lines = PricingLine.objects.filter(structure=structure)
+    for key, total in (
+        lines.filter(happened_at__gte=period.start, happened_at__lt=period.end)
+        .exclude(status=LineStatus.REJECTED)
+        .values_list("program")
+        .annotate(total=Sum("amount_cents"))
+        .order_by()
+        .values_list("program", "total")
+    ):
+        keyed[key]["claimed_cents"] = total
+    for key, total in (
+        lines.filter(
+            transfer__status=TransferStatus.PAID,
+            transfer__batch__paid_at__gte=period.start,
+            transfer__batch__paid_at__lt=period.end,
+        )
+        .values_list("program")
+        .annotate(total=Sum("amount_cents"))
+        .order_by()
+        .values_list("program", "total")
+    ):
+        keyed[key]["paid_cents"] = total
+    return _rows_by_program(keyed)
+
+
+def _given(prescriber: Organisation, period: Period) -> QuerySet[Carnet]:
+    return Carnet.objects.filter(
+        prescriber=prescriber,
+        replaces__isnull=True,
+        issued_at__gte=period.start,
+        issued_at__lt=period.end,
+    )
+
+
+_USED_UNITS = Count("units", filter=Q(units__minutes_left__lt=60))
+
+
+def prescriber_figures(*, prescriber: Organisation, period: Period) -> list[OrganisationRow]:
+    """Carnets a prescriber gave in the period per program: given, started (a unit used),
+    unused (none used yet and still valid)."""
+    keyed: dict[int, dict] = defaultdict(lambda: {"carnets": 0, "started": 0, "unused": 0})
+    for program_id, status, used in (
+        _given(prescriber, period)
+        .annotate(used=_USED_UNITS)
+        .values_list("program", "status", "used")
+    ):
+        row = keyed[program_id]
+        row["carnets"] += 1
+        row["started"] += used > 0
+        row["unused"] += used == 0 and status == CarnetStatus.ACTIVE
+    return _rows_by_program(keyed)
+
+
+def carnets_unused(*, prescriber: Organisation, period: Period) -> QuerySet[Carnet]:
+    """The carnets a prescriber gave in the period that no one has used yet and that are
+    still valid: the people to call back. Oldest first."""
+    return (
+        _given(prescriber, period)
+        .filter(status=CarnetStatus.ACTIVE)
+        .annotate(used=_USED_UNITS)
+        .filter(used=0)
+        .select_related("beneficiary", "program", "follow_up")
+        .order_by("issued_at", "pk")
+    )
+
+
+def carnet_is_unused(*, carnet: Carnet) -> bool:
+    return (
+        carnet.status == CarnetStatus.ACTIVE
+        and not carnet.units.filter(minutes_left__lt=60).exists()
+    )

@@ -18,4 +18,21 @@ urlpatterns = [
         views.funder_export,
         name="funder_export",
     ),
+    path("tableaux-de-bord/structure/<int:pk>/", views.structure_dashboard, name="structure"),
+    path(
+        "tableaux-de-bord/structure/<int:pk>/export/<slug:table>/",
+        views.structure_export,
+        name="structure_export",
+    ),
+    path("tableaux-de-bord/prescripteur/<int:pk>/", views.prescriber_dashboard, name="prescriber"),
+    path(
+        "tableaux-de-bord/prescripteur/<int:pk>/export/<slug:table>/",
+        views.prescriber_export,
+        name="prescriber_export",
+    ),
+    path(
+        "tableaux-de-bord/prescripteur/<int:pk>/suivi/",
+        views.prescriber_follow_up,
+        name="prescriber_follow_up",
+    ),
 ]
