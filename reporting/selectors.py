@@ -110,7 +110,7 @@ def uses_detail(*, program: Program, period: Period) -> QuerySet:
     )
 
 
-def _use_totals():
+def use_totals():
     return {
         "people": Count(
             "unit__carnet__beneficiary",
@@ -300,7 +300,7 @@ def breakdown(*, program: Program, period: Period, dimension: str) -> list[Row]:
     units and minutes used and their amount (uses less corrections), carnets issued."""
     path = DIMENSIONS[dimension]
     rows: dict = {}
-    for values in _uses(program, period).values(key=F(path)).annotate(**_use_totals()).order_by():
+    for values in _uses(program, period).values(key=F(path)).annotate(**use_totals()).order_by():
         rows[values.pop("key")] = values
     if dimension != "structure":
         carnet_path = path.removeprefix("unit__carnet__")
@@ -335,7 +335,7 @@ def breakdown_by_category(*, program: Program, period: Period) -> list[Row]:
         return rows.setdefault(key, Row(key=key, label=labels.get(key, key or "non renseigné")))
 
     path = "unit__carnet__beneficiary__categories"
-    for values in _uses(program, period).values(key=F(path)).annotate(**_use_totals()).order_by():
+    for values in _uses(program, period).values(key=F(path)).annotate(**use_totals()).order_by():
         for category in values.pop("key") or [""]:
             target = row(category)
             for name, number in values.items():
@@ -489,7 +489,7 @@ class Dashboard:
 
 def program_dashboard(*, program: Program, period: Period) -> Dashboard:
     """The headline figures of a program over a period."""
-    totals = _uses(program, period).aggregate(**_use_totals())
+    totals = _uses(program, period).aggregate(**use_totals())
     carnets = carnets_issued(program=program, period=period)
     return Dashboard(
         program=program,
@@ -550,7 +550,7 @@ def structure_figures(*, structure: Organisation, period: Period) -> list[Organi
             organisation=structure, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
         )
         .values(key=F("unit__program"))
-        .annotate(**_use_totals())
+        .annotate(**use_totals())
         .order_by()
     ):
         key = values.pop("key")

@@ -35,4 +35,11 @@ urlpatterns = [
         views.prescriber_follow_up,
         name="prescriber_follow_up",
     ),
+    path("donnees-ouvertes/", views.open_data, name="open_data"),
+    path("donnees-ouvertes/indicateurs-mensuels.csv", views.open_data_csv, name="open_data_csv"),
+    path(
+        "donnees-ouvertes/indicateurs-mensuels.json",
+        views.open_data_json,
+        name="open_data_json",
+    ),
 ]

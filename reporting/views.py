@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
@@ -17,9 +18,9 @@ from core.forms import add_errors, parse_id
 from core.timezones import commune_zone
 from programs.models import Program
 from programs.perms import can_view_program
-from reporting import selectors, services
+from reporting import opendata, selectors, services
 from reporting.exceptions import ReportingError
-from reporting.exports import export_response
+from reporting.exports import Column, Table, export_response
 from reporting.forms import FollowUpForm, PeriodForm
 from reporting.periods import Period, period_parse
 from reporting.tables import (
@@ -287,3 +288,44 @@ def prescriber_follow_up(request, pk: int):
     except ReportingError as error:
         messages.error(request, error.message)
     return redirect(back)
+
+
+OPEN_DATA_CACHE_SECONDS = 15 * 60
+
+
+def open_data(request):
+    """The page that documents the open data files and their schema."""
+    return render(
+        request,
+        "reporting/open_data.html",
+        {"fields": opendata.FIELDS, "threshold": opendata.THRESHOLD},
+    )
+
+
+@cache_page(OPEN_DATA_CACHE_SECONDS)
+def open_data_csv(request):
+    rows = opendata.monthly_indicators()
+    table = Table(
+        "indicateurs-mensuels",
+        "Indicateurs mensuels par programme et commune",
+        tuple(Column(name, name) for name, _type, _help in opendata.FIELDS),
+        lambda: ([row[name] for name, _type, _help in opendata.FIELDS] for row in rows),
+    )
+    return export_response(table, "csv", name="indicateurs-mensuels")
+
+
+@cache_page(OPEN_DATA_CACHE_SECONDS)
+def open_data_json(request):
+    return JsonResponse(
+        {
+            "schema": request.build_absolute_uri(reverse("reporting:open_data")),
+            "licence": "Licence Ouverte / Open Licence 2.0",
+            "seuil": opendata.THRESHOLD,
+            "champs": [
+                {"nom": name, "type": kind, "description": text}
+                for name, kind, text in opendata.FIELDS
+            ],
+            "donnees": opendata.monthly_indicators(),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
