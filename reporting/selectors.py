@@ -34,15 +34,14 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from accompaniments.enums import ParticipantStatus, SessionStatus
 from accompaniments.models import Participant, SatisfactionSurvey, Session
-from accounts.enums import OrganisationKind
 from accounts.models import Organisation
-from accounts.perms import is_member_of_kind
+from accounts.selectors import organisations_of
 from beneficiaries.enums import DiagnosticKind
 from beneficiaries.models import Diagnostic
 from beneficiaries.services import diagnostic_skills
 from programs.enums import PublicCategory
 from programs.models import Program, Track
-from programs.selectors import program_today
+from programs.selectors import program_today, programs_visible_to
 from reporting.periods import Period, months_between
 from settlement.enums import LineStatus, TransferStatus
 from settlement.models import PricingLine
@@ -508,13 +507,8 @@ def program_dashboard(*, program: Program, period: Period) -> Dashboard:
 def funder_programs(*, user) -> QuerySet[Program]:
     """Programs whose dashboard the user may see: those of the funders they work for (lead or
     co-funder), every program for operators."""
-    programs = Program.objects.order_by("-starts_on", "name")
-    if is_member_of_kind(user, OrganisationKind.OPERATOR):
-        return programs
-    organisations = user.memberships.filter(is_active=True).values("organisation")
-    return programs.filter(
-        Q(lead_funder__in=organisations) | Q(commitments__funder__in=organisations)
-    ).distinct()
+    organisations = list(organisations_of(user=user))
+    return programs_visible_to(organisations=organisations).order_by("-starts_on", "name")
 
 
 # --- Structures and prescribers --------------------------------------------------------------
