@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from statistics import mean
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -228,21 +229,41 @@ class BurnPoint:
     planned_cents: int  # what would remain if the budget were spent evenly over the program
 
 
-def burn_down(*, program: Program) -> list[BurnPoint]:
-    """Month by month over the program's dates, the budget left against an even spending."""
-    months = months_between(program.starts_on, program.ends_on)
-    per_month = dict(
-        UnitEvent.objects.filter(
-            unit__program=program,
-            kind__in=USE_KINDS,
-            at__gte=Period("dates", program.starts_on, program.ends_on, program.time_zone).start,
+CLOSED_MONTHS_SECONDS = 3600
+
+
+def _uses_per_month(program: Program, since: dt.datetime, until: dt.datetime | None) -> dict:
+    events = UnitEvent.objects.filter(unit__program=program, kind__in=USE_KINDS, at__gte=since)
+    if until is not None:
+        events = events.filter(at__lt=until)
+    return {
+        _as_date(month): total
+        for month, total in events.annotate(
+            month=TruncMonth("at", tzinfo=ZoneInfo(program.time_zone))
         )
-        .annotate(month=TruncMonth("at", tzinfo=ZoneInfo(program.time_zone)))
         .values("month")
         .annotate(total=Sum("amount_cents"))
         .values_list("month", "total")
-    )
-    per_month = {_as_date(month): total for month, total in per_month.items()}
+        .order_by()
+    }
+
+
+def burn_down(*, program: Program) -> list[BurnPoint]:
+    """Month by month over the program's dates, the budget left against an even spending.
+    A month already over never changes (ledger events are written when they happen): its
+    totals are kept an hour in the cache, and only the current month is read each time."""
+    months = months_between(program.starts_on, program.ends_on)
+    start = Period("dates", program.starts_on, program.ends_on, program.time_zone).start
+    this_month = program_today(program).replace(day=1)
+    month_start = dt.datetime.combine(this_month, dt.time(), tzinfo=ZoneInfo(program.time_zone))
+    per_month = {}
+    if month_start > start:
+        key = f"reporting:closed-months:{program.pk}:{this_month:%Y-%m}"
+        per_month = cache.get(key)
+        if per_month is None:
+            per_month = _uses_per_month(program, start, month_start)
+            cache.set(key, per_month, CLOSED_MONTHS_SECONDS)
+    per_month = per_month | _uses_per_month(program, max(start, month_start), None)
     today = program_today(program)
     span = (program.ends_on - program.starts_on).days + 1
     points, spent = [], sum(t for m, t in per_month.items() if m < months[0]) if months else 0

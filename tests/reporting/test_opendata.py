@@ -8,18 +8,10 @@ import itertools
 import json
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from reporting import opendata
 from reporting.opendata import THRESHOLD, Cell, suppress
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_files():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def recomputable(values: list, total) -> list[int]:
