@@ -15,6 +15,7 @@ from ninja.errors import (
 from accompaniments.api import router as accompaniments_router
 from api.auth import ApiKeyAuth, rate_per_minute
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem, validation_problem
+from api.stats import router as stats_router
 from core.exceptions import PassnumError
 
 DESCRIPTION = """API de passnum : utiliser des chèques et des heures depuis un autre logiciel.
@@ -88,6 +89,7 @@ api = PassnumApi(
     auth=ApiKeyAuth(),
 )
 api.add_router("/units/", accompaniments_router)
+api.add_router("/stats/", stats_router)
 
 
 @api.exception_handler(PassnumError)

@@ -12,10 +12,12 @@ Definitions (the page "Colonnes des exports" says them in French):
   to the funders at the program's closing)."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -33,20 +35,19 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from accompaniments.enums import ParticipantStatus, SessionStatus
 from accompaniments.models import Participant, SatisfactionSurvey, Session
-from accounts.enums import OrganisationKind
 from accounts.models import Organisation
-from accounts.perms import is_member_of_kind
+from accounts.selectors import organisations_of
 from beneficiaries.enums import DiagnosticKind
 from beneficiaries.models import Diagnostic
 from beneficiaries.services import diagnostic_skills
 from programs.enums import PublicCategory
 from programs.models import Program, Track
-from programs.selectors import program_today
+from programs.selectors import program_today, programs_visible_to
 from reporting.periods import Period, months_between
-from settlement.enums import TransferStatus
+from settlement.enums import LineStatus, TransferStatus
 from settlement.models import PricingLine
 from territories.models import Commune
-from vouchers.enums import UnitEventKind, UnitState
+from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Carnet, Unit, UnitEvent
 
 USED_STATES = (UnitState.CONSUMED, UnitState.REIMBURSED)
@@ -109,7 +110,7 @@ def uses_detail(*, program: Program, period: Period) -> QuerySet:
     )
 
 
-def _use_totals():
+def use_totals():
     return {
         "people": Count(
             "unit__carnet__beneficiary",
@@ -228,21 +229,41 @@ class BurnPoint:
     planned_cents: int  # what would remain if the budget were spent evenly over the program
 
 
-def burn_down(*, program: Program) -> list[BurnPoint]:
-    """Month by month over the program's dates, the budget left against an even spending."""
-    months = months_between(program.starts_on, program.ends_on)
-    per_month = dict(
-        UnitEvent.objects.filter(
-            unit__program=program,
-            kind__in=USE_KINDS,
-            at__gte=Period("dates", program.starts_on, program.ends_on, program.time_zone).start,
+CLOSED_MONTHS_SECONDS = 3600
+
+
+def _uses_per_month(program: Program, since: dt.datetime, until: dt.datetime | None) -> dict:
+    events = UnitEvent.objects.filter(unit__program=program, kind__in=USE_KINDS, at__gte=since)
+    if until is not None:
+        events = events.filter(at__lt=until)
+    return {
+        _as_date(month): total
+        for month, total in events.annotate(
+            month=TruncMonth("at", tzinfo=ZoneInfo(program.time_zone))
         )
-        .annotate(month=TruncMonth("at", tzinfo=ZoneInfo(program.time_zone)))
         .values("month")
         .annotate(total=Sum("amount_cents"))
         .values_list("month", "total")
-    )
-    per_month = {_as_date(month): total for month, total in per_month.items()}
+        .order_by()
+    }
+
+
+def burn_down(*, program: Program) -> list[BurnPoint]:
+    """Month by month over the program's dates, the budget left against an even spending.
+    A month already over never changes (ledger events are written when they happen): its
+    totals are kept an hour in the cache, and only the current month is read each time."""
+    months = months_between(program.starts_on, program.ends_on)
+    start = Period("dates", program.starts_on, program.ends_on, program.time_zone).start
+    this_month = program_today(program).replace(day=1)
+    month_start = dt.datetime.combine(this_month, dt.time(), tzinfo=ZoneInfo(program.time_zone))
+    per_month = {}
+    if month_start > start:
+        key = f"reporting:closed-months:{program.pk}:{this_month:%Y-%m}"
+        per_month = cache.get(key)
+        if per_month is None:
+            per_month = _uses_per_month(program, start, month_start)
+            cache.set(key, per_month, CLOSED_MONTHS_SECONDS)
+    per_month = per_month | _uses_per_month(program, max(start, month_start), None)
     today = program_today(program)
     span = (program.ends_on - program.starts_on).days + 1
     points, spent = [], sum(t for m, t in per_month.items() if m < months[0]) if months else 0
@@ -299,7 +320,7 @@ def breakdown(*, program: Program, period: Period, dimension: str) -> list[Row]:
     units and minutes used and their amount (uses less corrections), carnets issued."""
     path = DIMENSIONS[dimension]
     rows: dict = {}
-    for values in _uses(program, period).values(key=F(path)).annotate(**_use_totals()).order_by():
+    for values in _uses(program, period).values(key=F(path)).annotate(**use_totals()).order_by():
         rows[values.pop("key")] = values
     if dimension != "structure":
         carnet_path = path.removeprefix("unit__carnet__")
@@ -334,7 +355,7 @@ def breakdown_by_category(*, program: Program, period: Period) -> list[Row]:
         return rows.setdefault(key, Row(key=key, label=labels.get(key, key or "non renseigné")))
 
     path = "unit__carnet__beneficiary__categories"
-    for values in _uses(program, period).values(key=F(path)).annotate(**_use_totals()).order_by():
+    for values in _uses(program, period).values(key=F(path)).annotate(**use_totals()).order_by():
         for category in values.pop("key") or [""]:
             target = row(category)
             for name, number in values.items():
@@ -488,7 +509,7 @@ class Dashboard:
 
 def program_dashboard(*, program: Program, period: Period) -> Dashboard:
     """The headline figures of a program over a period."""
-    totals = _uses(program, period).aggregate(**_use_totals())
+    totals = _uses(program, period).aggregate(**use_totals())
     carnets = carnets_issued(program=program, period=period)
     return Dashboard(
         program=program,
@@ -507,10 +528,127 @@ def program_dashboard(*, program: Program, period: Period) -> Dashboard:
 def funder_programs(*, user) -> QuerySet[Program]:
     """Programs whose dashboard the user may see: those of the funders they work for (lead or
     co-funder), every program for operators."""
-    programs = Program.objects.order_by("-starts_on", "name")
-    if is_member_of_kind(user, OrganisationKind.OPERATOR):
-        return programs
-    organisations = user.memberships.filter(is_active=True).values("organisation")
-    return programs.filter(
-        Q(lead_funder__in=organisations) | Q(commitments__funder__in=organisations)
-    ).distinct()
+    organisations = list(organisations_of(user=user))
+    return programs_visible_to(organisations=organisations).order_by("-starts_on", "name")
+
+
+# --- Structures and prescribers --------------------------------------------------------------
+
+
+@dataclass
+class OrganisationRow:
+    program: Program
+    people: int = 0
+    sessions: int = 0
+    units: int = 0
+    minutes: int = 0
+    amount_cents: int = 0
+    claimed_cents: int = 0
+    paid_cents: int = 0
+    carnets: int = 0
+    started: int = 0
+    unused: int = 0
+
+
+def _rows_by_program(keyed: dict[int, dict]) -> list[OrganisationRow]:
+    programs = Program.objects.in_bulk(list(keyed))
+    rows = [OrganisationRow(program=programs[pk], **values) for pk, values in keyed.items()]
+    return sorted(rows, key=lambda row: row.program.name)
+
+
+def structure_figures(*, structure: Organisation, period: Period) -> list[OrganisationRow]:
+    """A structure's own figures per program: people it accompanied, sessions it held,
+    units and hours it used (less corrections), amounts it claimed and was paid."""
+    keyed: dict[int, dict] = defaultdict(dict)
+    for values in (
+        UnitEvent.objects.filter(
+            organisation=structure, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
+        )
+        .values(key=F("unit__program"))
+        .annotate(**use_totals())
+        .order_by()
+    ):
+        key = values.pop("key")
+        keyed[key] |= values
+    for key, count in (
+        Session.objects.filter(
+            structure=structure, starts_at__gte=period.start, starts_at__lt=period.end
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .values_list("program")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("program", "n")
+    ):
+        keyed[key]["sessions"] = count
+    lines = PricingLine.objects.filter(structure=structure)
+    for key, total in (
+        lines.filter(happened_at__gte=period.start, happened_at__lt=period.end)
+        .exclude(status=LineStatus.REJECTED)
+        .values_list("program")
+        .annotate(total=Sum("amount_cents"))
+        .order_by()
+        .values_list("program", "total")
+    ):
+        keyed[key]["claimed_cents"] = total
+    for key, total in (
+        lines.filter(
+            transfer__status=TransferStatus.PAID,
+            transfer__batch__paid_at__gte=period.start,
+            transfer__batch__paid_at__lt=period.end,
+        )
+        .values_list("program")
+        .annotate(total=Sum("amount_cents"))
+        .order_by()
+        .values_list("program", "total")
+    ):
+        keyed[key]["paid_cents"] = total
+    return _rows_by_program(keyed)
+
+
+def _given(prescriber: Organisation, period: Period) -> QuerySet[Carnet]:
+    return Carnet.objects.filter(
+        prescriber=prescriber,
+        replaces__isnull=True,
+        issued_at__gte=period.start,
+        issued_at__lt=period.end,
+    )
+
+
+_USED_UNITS = Count("units", filter=Q(units__minutes_left__lt=60))
+
+
+def prescriber_figures(*, prescriber: Organisation, period: Period) -> list[OrganisationRow]:
+    """Carnets a prescriber gave in the period per program: given, started (a unit used),
+    unused (none used yet and still valid)."""
+    keyed: dict[int, dict] = defaultdict(lambda: {"carnets": 0, "started": 0, "unused": 0})
+    for program_id, status, used in (
+        _given(prescriber, period)
+        .annotate(used=_USED_UNITS)
+        .values_list("program", "status", "used")
+    ):
+        row = keyed[program_id]
+        row["carnets"] += 1
+        row["started"] += used > 0
+        row["unused"] += used == 0 and status == CarnetStatus.ACTIVE
+    return _rows_by_program(keyed)
+
+
+def carnets_unused(*, prescriber: Organisation, period: Period) -> QuerySet[Carnet]:
+    """The carnets a prescriber gave in the period that no one has used yet and that are
+    still valid: the people to call back. Oldest first."""
+    return (
+        _given(prescriber, period)
+        .filter(status=CarnetStatus.ACTIVE)
+        .annotate(used=_USED_UNITS)
+        .filter(used=0)
+        .select_related("beneficiary", "program", "follow_up")
+        .order_by("issued_at", "pk")
+    )
+
+
+def carnet_is_unused(*, carnet: Carnet) -> bool:
+    return (
+        carnet.status == CarnetStatus.ACTIVE
+        and not carnet.units.filter(minutes_left__lt=60).exists()
+    )

@@ -340,10 +340,91 @@ def uses_table(*, program: Program, period: Period) -> Table:
     )
 
 
+STRUCTURE_COLUMNS = (
+    Column("programme", "Programme"),
+    Column("personnes", "Personnes accompagnées", "int", "au moins une unité utilisée chez vous"),
+    Column("seances", "Séances et ateliers", "int", "séances annulées exceptées"),
+    Column("unites_utilisees", "Unités utilisées", "int", "utilisations moins corrections"),
+    Column("minutes_utilisees", "Heures utilisées", "minutes"),
+    Column("declare_centimes", "Montant déclaré", "cents", "lignes de remboursement non refusées"),
+    Column("paye_centimes", "Montant payé", "cents", "virements payés dans la période"),
+)
+PRESCRIBER_COLUMNS = (
+    Column("programme", "Programme"),
+    Column("carnets_remis", "Carnets remis", "int", "remplacements exceptés"),
+    Column("carnets_commences", "Commencés", "int", "au moins une unité utilisée"),
+    Column("carnets_non_utilises", "Pas encore utilisés", "int", "aucune unité utilisée, valables"),
+)
+UNUSED_COLUMNS = (
+    Column("carnet", "Carnet"),
+    Column("programme", "Programme"),
+    Column("personne", "Personne"),
+    Column("remis_le", "Remis le", "date", "date du programme"),
+    Column("valable_jusqu_au", "Utilisable jusqu'au", "date"),
+    Column("contact", "Contact"),
+    Column("relances", "Relances envoyées", "int"),
+    Column("derniere_relance", "Dernière relance", "date"),
+)
+
+
+def structure_table(*, structure, period: Period) -> Table:
+    rows = selectors.structure_figures(structure=structure, period=period)
+    return Table(
+        "structure-par-programme",
+        "Vos chiffres par programme",
+        STRUCTURE_COLUMNS,
+        lambda: [
+            (r.program.name, r.people, r.sessions, r.units, r.minutes)
+            + (r.claimed_cents, r.paid_cents)
+            for r in rows
+        ],
+    )
+
+
+def prescriber_table(*, prescriber, period: Period) -> Table:
+    rows = selectors.prescriber_figures(prescriber=prescriber, period=period)
+    return Table(
+        "prescripteur-par-programme",
+        "Carnets remis par programme",
+        PRESCRIBER_COLUMNS,
+        lambda: [(r.program.name, r.carnets, r.started, r.unused) for r in rows],
+    )
+
+
+def unused_row(carnet) -> tuple:
+    follow_up = getattr(carnet, "follow_up", None)
+    last = follow_up.last_reminder_at if follow_up else None
+    return (
+        carnet.number,
+        carnet.program.name,
+        str(carnet.beneficiary),
+        local(carnet.issued_at, carnet).date(),
+        carnet.accepted_until,
+        follow_up.get_status_display() if follow_up else "à contacter",
+        follow_up.reminders_sent if follow_up else 0,
+        local(last, carnet).date() if last else None,
+    )
+
+
+def unused_table(*, prescriber, period: Period) -> Table:
+    carnets = selectors.carnets_unused(prescriber=prescriber, period=period)
+    return Table(
+        "carnets-non-utilises",
+        "Carnets remis mais pas encore utilisés",
+        UNUSED_COLUMNS,
+        lambda: (unused_row(carnet) for carnet in carnets.iterator(chunk_size=2000)),
+        extra={"carnets": carnets},
+    )
+
+
 def catalogue() -> list[Table]:
     """Every table that can be downloaded, for the page that documents their columns."""
     tables = list(FunderReport(program=None, period=None).tables.values())
-    tables.append(
-        Table("utilisations", "Utilisations et corrections de la période", USES_COLUMNS, list)
-    )
+    for slug, title, columns in (
+        ("utilisations", "Utilisations et corrections de la période", USES_COLUMNS),
+        ("structure-par-programme", "Tableau de bord d'une structure", STRUCTURE_COLUMNS),
+        ("prescripteur-par-programme", "Tableau de bord d'un prescripteur", PRESCRIBER_COLUMNS),
+        ("carnets-non-utilises", "Carnets remis mais pas encore utilisés", UNUSED_COLUMNS),
+    ):
+        tables.append(Table(slug, title, columns, list))
     return tables

@@ -18,4 +18,28 @@ urlpatterns = [
         views.funder_export,
         name="funder_export",
     ),
+    path("tableaux-de-bord/structure/<int:pk>/", views.structure_dashboard, name="structure"),
+    path(
+        "tableaux-de-bord/structure/<int:pk>/export/<slug:table>/",
+        views.structure_export,
+        name="structure_export",
+    ),
+    path("tableaux-de-bord/prescripteur/<int:pk>/", views.prescriber_dashboard, name="prescriber"),
+    path(
+        "tableaux-de-bord/prescripteur/<int:pk>/export/<slug:table>/",
+        views.prescriber_export,
+        name="prescriber_export",
+    ),
+    path(
+        "tableaux-de-bord/prescripteur/<int:pk>/suivi/",
+        views.prescriber_follow_up,
+        name="prescriber_follow_up",
+    ),
+    path("donnees-ouvertes/", views.open_data, name="open_data"),
+    path("donnees-ouvertes/indicateurs-mensuels.csv", views.open_data_csv, name="open_data_csv"),
+    path(
+        "donnees-ouvertes/indicateurs-mensuels.json",
+        views.open_data_json,
+        name="open_data_json",
+    ),
 ]

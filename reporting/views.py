@@ -1,23 +1,39 @@
 import dataclasses
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.cache import cache_page
+from django.views.decorators.http import require_POST
 
-from core.forms import add_errors
+from accounts.enums import OrganisationKind
+from accounts.shortcuts import organisation_acting_as
+from core.forms import add_errors, parse_id
+from core.timezones import commune_zone
 from programs.models import Program
 from programs.perms import can_view_program
-from reporting import selectors
+from reporting import opendata, selectors, services
 from reporting.exceptions import ReportingError
-from reporting.exports import export_response
-from reporting.forms import PeriodForm
+from reporting.exports import Column, Table, export_response
+from reporting.forms import FollowUpForm, PeriodForm
 from reporting.periods import Period, period_parse
-from reporting.tables import FunderReport, catalogue, use_row, uses_table
+from reporting.tables import (
+    FunderReport,
+    catalogue,
+    prescriber_table,
+    structure_table,
+    unused_row,
+    unused_table,
+    use_row,
+    uses_table,
+)
+from vouchers.models import Carnet
 
 CHARTED = ("par-structure", "par-prescripteur", "par-parcours", "par-public", "par-theme")
 
@@ -160,3 +176,156 @@ def funder_uses(request, slug: str):
 def columns(request):
     """The stable names of every export's columns and what they hold (public: no figures)."""
     return render(request, "reporting/columns.html", {"tables": catalogue()})
+
+
+def _zone(organisation) -> str:
+    return commune_zone(organisation.commune_id)
+
+
+@login_required
+def structure_dashboard(request, pk: int):
+    structure = organisation_acting_as(request, pk, OrganisationKind.STRUCTURE)
+    period, form = _period(request, _zone(structure))
+    table = structure_table(structure=structure, period=period)
+    query = urlencode(period.query())
+    _exportable([table], "reporting:structure_export", [structure.pk], query)
+    return render(
+        request,
+        "reporting/structure_dashboard.html",
+        {"organisation": structure, "period": period, "form": form, "table": table},
+    )
+
+
+@login_required
+def structure_export(request, pk: int, table: str):
+    structure = organisation_acting_as(request, pk, OrganisationKind.STRUCTURE)
+    period, _form = _period(request, _zone(structure))
+    if table != "structure-par-programme":
+        raise Http404
+    back = reverse("reporting:structure", args=[pk]) + "?" + urlencode(period.query())
+    chosen = structure_table(structure=structure, period=period)
+    return export(request, chosen, name=f"structure-{pk}-{_name(period)}", back=back)
+
+
+@login_required
+def prescriber_dashboard(request, pk: int):
+    prescriber = organisation_acting_as(request, pk, OrganisationKind.PRESCRIBER)
+    period, form = _period(request, _zone(prescriber))
+    query = urlencode(period.query())
+    figures = prescriber_table(prescriber=prescriber, period=period)
+    unused = unused_table(prescriber=prescriber, period=period)
+    _exportable([figures, unused], "reporting:prescriber_export", [prescriber.pk], query)
+    page = Paginator(unused.extra["carnets"], 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reporting/prescriber_dashboard.html",
+        {
+            "organisation": prescriber,
+            "period": period,
+            "form": form,
+            "figures": figures,
+            "unused": unused,
+            "page": page,
+            "carnets": [(carnet, unused_row(carnet)) for carnet in page],
+            "follow_up_form": FollowUpForm(),
+            "query": query,
+        },
+    )
+
+
+@login_required
+def prescriber_export(request, pk: int, table: str):
+    prescriber = organisation_acting_as(request, pk, OrganisationKind.PRESCRIBER)
+    period, _form = _period(request, _zone(prescriber))
+    tables = {
+        "prescripteur-par-programme": prescriber_table,
+        "carnets-non-utilises": unused_table,
+    }
+    if table not in tables:
+        raise Http404
+    back = reverse("reporting:prescriber", args=[pk]) + "?" + urlencode(period.query())
+    chosen = tables[table](prescriber=prescriber, period=period)
+    return export(request, chosen, name=f"{table}-{_name(period)}", back=back)
+
+
+def _carnet_of(request, prescriber):
+    carnet_id = parse_id(request.POST.get("carnet"))
+    if carnet_id is None:
+        raise Http404
+    return get_object_or_404(
+        Carnet.objects.select_related("beneficiary", "program"), pk=carnet_id, prescriber=prescriber
+    )
+
+
+@login_required
+@require_POST
+def prescriber_follow_up(request, pk: int):
+    """A contact noted, or a reminder sent (button "relancer")."""
+    prescriber = organisation_acting_as(request, pk, OrganisationKind.PRESCRIBER)
+    carnet = _carnet_of(request, prescriber)
+    back = request.POST.get("back", "")
+    if not back.startswith(reverse("reporting:prescriber", args=[pk])):
+        back = reverse("reporting:prescriber", args=[pk])
+    try:
+        if request.POST.get("action") == "remind":
+            channel = services.carnet_remind(
+                actor=request.user, prescriber=prescriber, carnet=carnet
+            )
+            where = "par SMS" if channel == "sms" else "par e-mail"
+            messages.success(request, f"Relance envoyée {where} pour le carnet {carnet.number}.")
+        else:
+            form = FollowUpForm(request.POST)
+            if not form.is_valid():
+                raise ReportingError("Contact : choisissez un état dans la liste.", "status")
+            services.follow_up_set(
+                actor=request.user,
+                prescriber=prescriber,
+                carnet=carnet,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, f"Contact noté pour le carnet {carnet.number}.")
+    except ReportingError as error:
+        messages.error(request, error.message)
+    return redirect(back)
+
+
+OPEN_DATA_CACHE_SECONDS = 15 * 60
+
+
+def open_data(request):
+    """The page that documents the open data files and their schema."""
+    return render(
+        request,
+        "reporting/open_data.html",
+        {"fields": opendata.FIELDS, "threshold": opendata.THRESHOLD},
+    )
+
+
+@cache_page(OPEN_DATA_CACHE_SECONDS)
+def open_data_csv(request):
+    rows = opendata.monthly_indicators()
+    table = Table(
+        "indicateurs-mensuels",
+        "Indicateurs mensuels par programme et commune",
+        tuple(Column(name, name) for name, _type, _help in opendata.FIELDS),
+        lambda: ([row[name] for name, _type, _help in opendata.FIELDS] for row in rows),
+    )
+    return export_response(table, "csv", name="indicateurs-mensuels")
+
+
+@cache_page(OPEN_DATA_CACHE_SECONDS)
+def open_data_json(request):
+    return JsonResponse(
+        {
+            "schema": request.build_absolute_uri(reverse("reporting:open_data")),
+            "licence": "Licence Ouverte / Open Licence 2.0",
+            "seuil": opendata.THRESHOLD,
+            "champs": [
+                {"nom": name, "type": kind, "description": text}
+                for name, kind, text in opendata.FIELDS
+            ],
+            "donnees": opendata.monthly_indicators(),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -7,6 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 
 from accompaniments import services as counter
 from beneficiaries.enums import ConsentMethod, DiagnosticKind
@@ -21,6 +22,15 @@ from tests.fixtures_vouchers import make_session
 PARIS = ZoneInfo("Europe/Paris")
 REUNION = ZoneInfo("Indian/Reunion")
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Dashboards keep closed months and open data files in the cache: each test starts
+    without them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

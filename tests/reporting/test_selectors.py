@@ -111,6 +111,15 @@ def test_burn_down_follows_the_program_dates(activity):
     assert points[-1].planned_cents == 0 and points[0].planned_cents < money.funded_cents
 
 
+def test_closed_months_are_read_once_then_only_the_current_month(
+    activity, django_assert_num_queries
+):
+    money = activity["money"]
+    first = selectors.burn_down(program=money)
+    with django_assert_num_queries(1):
+        assert selectors.burn_down(program=money) == first
+
+
 def test_categories_themes_progress_and_satisfaction(activity):
     hours, money = activity["hours"], activity["money"]
     year = period_parse(source=hours, kind="annee", value="2026")

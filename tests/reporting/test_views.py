@@ -97,3 +97,45 @@ def test_the_columns_page_documents_every_export(client):
     for name in ("montant_centimes", "code_commune", "reste_prevu_centimes", "numero_unite"):
         assert f"<code>{name}</code>" in html
     assert "taux_utilisation" in html  # the key figures' codes
+
+
+def test_a_structure_sees_its_own_figures_and_downloads_them(activity, client, structure):
+    client.force_login(MemberFactory(organisation=structure))
+    url = reverse("reporting:structure", args=[structure.pk])
+    html = client.get(url, {"periode": "annee", "valeur": "2026"}).content.decode()
+    assert "Vos chiffres : année 2026" in html and "3 h 30" in html and "65,00" in html
+    rows = _csv(
+        client.get(url + "export/structure-par-programme/", {"periode": "annee", "valeur": "2026"})
+    )
+    assert rows[0][0] == "programme" and len(rows) == 3
+
+
+def test_a_prescriber_lists_unused_carnets_notes_contacts_and_reminds(
+    activity, client, advisor, prescriber, structure
+):
+    client.force_login(advisor)
+    url = reverse("reporting:prescriber", args=[prescriber.pk])
+    query = {"periode": "annee", "valeur": "2026"}
+    html = client.get(url, query).content.decode()
+    b = activity["carnets"]["b"].carnet
+    assert "Carnets remis mais pas encore utilisés (2)" in html and b.number in html
+    post = reverse("reporting:prescriber_follow_up", args=[prescriber.pk])
+    back = url + "?periode=annee&valeur=2026"
+    page = client.post(
+        post,
+        {"carnet": b.pk, "status": "reached", "note": "", "action": "note", "back": back},
+        follow=True,
+    )
+    assert (
+        "Contact noté" in page.content.decode() and "jointe, elle va venir" in page.content.decode()
+    )
+    page = client.post(
+        post, {"carnet": b.pk, "action": "remind", "back": "https://ailleurs.example"}, follow=True
+    )
+    assert page.redirect_chain[-1][0] == url
+    assert "ni téléphone portable ni adresse e-mail" in page.content.decode()
+    assert client.post(post, {"carnet": "abc", "action": "remind"}).status_code == 404
+    rows = _csv(client.get(url + "export/carnets-non-utilises/", query))
+    assert [row[0] for row in rows[1:]] == [b.number, activity["carnets"]["f"].carnet.number]
+    client.force_login(MemberFactory(organisation=structure))
+    assert client.get(url).status_code == 403
