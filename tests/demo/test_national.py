@@ -45,9 +45,10 @@ def test_the_dataset_at_one_hundredth_is_whole_and_consistent(national):
     # People in the communes of the program's département, in proportion to population.
     program = Program.objects.get()
     assert set(Beneficiary.objects.values_list("commune__departement", flat=True)) == {"974"}
-    assert Beneficiary.objects.filter(commune="97411").count() > Beneficiary.objects.filter(
-        commune="97412"
-    ).count()  # Saint-Denis before Saint-Joseph
+    assert (
+        Beneficiary.objects.filter(commune="97411").count()
+        > Beneficiary.objects.filter(commune="97412").count()
+    )  # Saint-Denis before Saint-Joseph
     # Carnets issued month after month, and never in the future.
     months = Carnet.objects.dates("issued_at", "month")
     assert len(months) >= 10
@@ -78,7 +79,10 @@ def test_a_generated_voucher_is_used_like_any_other(national):
     )
     assert result.outcome == "consumed"
     # New rows after the generated ones get new ids.
-    assert Organisation.objects.create(name="Nouvelle", is_structure=True, rna="W999999999").pk > structure.pk
+    assert (
+        Organisation.objects.create(name="Nouvelle", is_structure=True, rna="W999999999").pk
+        > structure.pk
+    )
 
 
 @pytest.mark.django_db
