@@ -7,9 +7,9 @@ from ninja.responses import Status
 from pydantic import StrictBool
 
 from accompaniments.enums import ConsumeOutcome
-from accompaniments.services import ConsumeResult, unit_consume
+from accompaniments.services import unit_consume
 from accounts.enums import ApiScope
-from core.services import idempotent_call, request_fingerprint
+from core.services import request_fingerprint
 
 router = Router(tags=["unités"])
 
@@ -56,12 +56,6 @@ class ConsumeOut(Schema):
 
 
 REFUSED = {ConsumeOutcome.ALREADY_USED: 409}
-
-
-def _is_final(answer: ConsumeResult) -> bool:
-    """As unit_consume: only a use is kept under its key, so a refused request (wrong code…)
-    can be sent again, corrected, with the same key."""
-    return answer.outcome == ConsumeOutcome.CONSUMED
 
 
 def scope_require(request: HttpRequest, scope: ApiScope) -> None:
@@ -129,20 +123,13 @@ def consume(
         key = idempotency_key
         # The key is held here, with a fingerprint of the body: the same key sent with
         # another body is refused, never answered with the first body's answer.
-        result = idempotent_call(
-            organisation_id=organisation.pk,
-            scope="unit_consume",
-            key=key,
+        result = unit_consume(
+            actor=None,
+            structure=organisation,
+            serial=payload.serial,
+            code=payload.code,
+            idempotency_key=key,
             fingerprint=request_fingerprint(payload.model_dump()),
-            compute=lambda: unit_consume(
-                actor=None,
-                structure=organisation,
-                serial=payload.serial,
-                code=payload.code,
-            ),
-            keep=_is_final,
-            encode=ConsumeResult.as_dict,
-            decode=ConsumeResult.from_dict,
         )
     status = 200 if result.ok else REFUSED.get(result.outcome, 422)
     return Status(status, result.as_dict())

@@ -2,7 +2,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
 from accompaniments.enums import ConsumeOutcome as O
@@ -10,6 +10,7 @@ from accompaniments.enums import ParticipantStatus, SessionKind, SessionStatus
 from accompaniments.exceptions import AccompanimentsError
 from accompaniments.models import Participant, SatisfactionSurvey, Session
 from accompaniments.selectors import sessions_bookable, sessions_needing_reminder
+from beneficiaries.models import BeneficiaryStructure
 from beneficiaries.services import beneficiary_served_by, orientations_mark_came
 from core.money import format_euros
 from core.services import audit_record, idempotent_call, send_after_commit
@@ -17,7 +18,12 @@ from core.sms import sms_enabled
 from core.text import of
 from core.timezones import local
 from programs.models import Program
-from programs.selectors import agreement_active, agreement_exists, program_local, program_today
+from programs.selectors import (
+    agreement_active,
+    agreements_not_terminated,
+    program_local,
+    program_today,
+)
 from vouchers import ledger
 from vouchers.codes import code_matches, serial_normalize
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
@@ -81,15 +87,28 @@ def _voucher(
     *, actor, structure, serial: str, code: str, test: bool, record: "ServiceRecord | None"
 ) -> ConsumeResult:
     now = timezone.now()
+    # One round trip: the unit locked, with its carnet and program, whether the structure has
+    # an agreement for the program, its wrong-code block, and whether it served the person.
     try:
         unit = (
             Unit.objects.select_for_update(of=("self",))
-            .select_related("carnet", "program")
+            .select_related("carnet", "program", *(["carnet__beneficiary"] if record else []))
+            .annotate(
+                agreed=Exists(
+                    agreements_not_terminated(program=OuterRef("program_id"), structure=structure)
+                ),
+                guard_until=ledger.organisation_guard(organisation=structure),
+                served=Exists(
+                    BeneficiaryStructure.objects.filter(
+                        beneficiary_id=OuterRef("carnet__beneficiary_id"), structure=structure
+                    )
+                ),
+            )
             .get(serial=serial)
         )
     except Unit.DoesNotExist:
         unit = None
-    if unit is None or not agreement_exists(program=unit.program, structure=structure):
+    if unit is None or not unit.agreed:
         # The same answer for a serial that does not exist and for a voucher of a program the
         # structure has no agreement for; no counter moves (no one can lock others' vouchers).
         return _answer(
@@ -98,7 +117,9 @@ def _voucher(
             "votre structure a une convention pour son programme.",
             serial=serial,
         )
-    if until := ledger.organisation_blocked_until(organisation=structure, now=now):
+    if until := ledger.organisation_blocked_until(
+        organisation=structure, now=now, until=unit.guard_until, known=True
+    ):
         return _answer(
             O.BLOCKED,
             "Trop de codes faux saisis par votre structure : réessayez après "
@@ -115,6 +136,7 @@ def _voucher(
     if not code_matches(serial=serial, code=code, stored_hash=unit.code_hash):
         return _record_wrong_code(actor=actor, structure=structure, unit=unit, now=now)
     program, carnet = unit.program, unit.carnet
+    carnet.program = program  # a carnet's units are of its program
     if program.is_hours:
         return _answer(
             O.UNKNOWN,
@@ -173,7 +195,8 @@ def _voucher(
         )
     except ledger.LedgerConflict:
         return _answer(O.ALREADY_USED, "Déjà utilisé.", serial=serial)
-    beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
+    if not unit.served:
+        beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
     return _answer(
         O.CONSUMED,
         f"Chèque utilisé : {label}." + (f" Accompagnement noté : {session}." if session else ""),
@@ -318,13 +341,15 @@ def unit_consume(
     participant: Participant | None = None,
     test: bool = False,
     record: "ServiceRecord | None" = None,
+    fingerprint: str = "",
 ) -> ConsumeResult:
     """The one way units are used. A voucher (serial and secret code) for money programs, or a
     participant's session for hours programs. Holds DOMAIN.md invariants 1 to 4 and 7: rows
     locked in a fixed order (allowance, units by primary key, session), state changed only by
     conditional updates, an event per change, and a replayed idempotency key gets the first
-    answer. `test` checks a voucher without using it; `record` says what service the voucher
-    paid for (an accompaniment recorded or linked in the same transaction)."""
+    answer (`fingerprint`: see core.services.idempotent_call). `test` checks a voucher
+    without using it; `record` says what service the voucher paid for (an accompaniment
+    recorded or linked in the same transaction)."""
     if participant is not None:
         # The participant row itself makes a session's hours counted once.
         return idempotent_call(
@@ -341,10 +366,14 @@ def unit_consume(
         return _answer(
             O.UNKNOWN, "Numéro de chèque invalide : vérifiez chaque chiffre.", serial=serial
         )
+    # A voucher's work is all in the database (its messages wait for the commit), and a
+    # replay finds the unit used first: no lookup of the key before the work.
     return idempotent_call(
         organisation_id=structure.pk,
         scope="unit_check" if test else "unit_consume",
         key="" if test else idempotency_key,
+        fingerprint="" if test else fingerprint,
+        look_first=False,
         compute=lambda: _voucher(
             actor=actor,
             structure=structure,

@@ -39,9 +39,8 @@ from programs.selectors import program_today, programs_under_agreement
 
 def _structure_of_user(request):
     structures = organisations_of(user=request.user, kind=OrganisationKind.STRUCTURE)
-    chosen = structures.filter(
-        pk=parse_id(request.POST.get("structure") or request.GET.get("structure"))
-    ).first()
+    chosen_id = parse_id(request.POST.get("structure") or request.GET.get("structure"))
+    chosen = structures.filter(pk=chosen_id).first() if chosen_id is not None else None
     structure = chosen or structures.first()
     if structure is None:
         raise PermissionDenied

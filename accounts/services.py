@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -352,20 +352,24 @@ def api_key_use(*, record: ApiKey, per_minute: int, now=None) -> int:
     the seconds to wait before the next window. `per_minute` <= 0: no limit."""
     now = now or timezone.now()
     keys = ApiKey.objects.filter(pk=record.pk)
-    if per_minute > 0:
-        window = now.replace(second=0, microsecond=0)
-        in_window = keys.filter(rate_window=window, rate_count__lt=per_minute)
-        counted = in_window.update(rate_count=F("rate_count") + 1)
-        if not counted:
-            # A new minute: the first request resets the count; one that loses the race to
-            # reset it is counted in the window the other opened.
-            counted = keys.exclude(rate_window=window).update(rate_window=window, rate_count=1)
-            counted = counted or in_window.update(rate_count=F("rate_count") + 1)
-        if not counted:
-            return max(1, math.ceil((window + timedelta(minutes=1) - now).total_seconds()))
-    keys.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - timedelta(minutes=1))
-    ).update(last_used_at=now)
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - timedelta(minutes=1))
+    if per_minute <= 0:
+        keys.filter(stale).update(last_used_at=now)
+        return 0
+    # The count and the last use in one statement: one round trip per request.
+    used = Case(When(stale, then=Value(now)), default=F("last_used_at"))
+    window = now.replace(second=0, microsecond=0)
+    in_window = keys.filter(rate_window=window, rate_count__lt=per_minute)
+    counted = in_window.update(rate_count=F("rate_count") + 1, last_used_at=used)
+    if not counted:
+        # A new minute: the first request resets the count; one that loses the race to
+        # reset it is counted in the window the other opened.
+        counted = keys.exclude(rate_window=window).update(
+            rate_window=window, rate_count=1, last_used_at=used
+        )
+        counted = counted or in_window.update(rate_count=F("rate_count") + 1, last_used_at=used)
+    if not counted:
+        return max(1, math.ceil((window + timedelta(minutes=1) - now).total_seconds()))
     return 0
 
 

@@ -1,9 +1,11 @@
 """Consumption benchmark on PostgreSQL.
 
-Concurrent HTTP clients drive the consume endpoint (POST /api/v1/units/consume) served by
-gunicorn with 2 worker processes; then the same service transaction (unit_consume) runs
-directly against PostgreSQL from 2 processes, with no HTTP: the ceiling. Prints throughput,
-p50/p99 latency and the ratio. Last line: one JSON object with the figures and the targets.
+Concurrent HTTP clients (8) drive the consume endpoint (POST /api/v1/units/consume) served by
+gunicorn with 2 worker processes (config/gunicorn.py); then the same service (unit_consume)
+runs in-process from 2 processes, with no HTTP; then the ceiling: the same transaction in raw
+SQL over psycopg from 2 processes (lock the unit by serial, conditional update, budget, event,
+pricing line, person served, idempotency record). Prints throughput, p50/p99 latency and the
+ratios. Last line: one JSON object with the figures and the targets.
 
     python benchmarks/consume.py [--quick] [--clients 8]
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
 PG_DATABASE = "passnum_bench_consume"
-TARGETS = {"http_consumptions_per_s_min": 200, "http_p99_ms_max": 100}
+TARGETS = {"http_to_raw_sql_ratio_min": 0.30, "http_p99_ms_max": 100}
 
 
 def percentile(values, share):
@@ -141,9 +143,103 @@ def prepare(units_needed: int, out_path: str) -> None:
         )
         codes += issued.codes
     _record, key = api_key_create(actor=None, organisation=structure, name="bench")
+    from django.conf import settings
+
+    from vouchers.codes import code_normalize, serial_normalize
+
     Path(out_path).write_text(
-        json.dumps({"key": key, "structure": structure.pk, "codes": codes[:units_needed]})
+        json.dumps(
+            {
+                "key": key,
+                "structure": structure.pk,
+                "codes": codes[:units_needed],
+                # For the raw-SQL ceiling, which runs without Django.
+                "normalized": [
+                    [serial_normalize(serial), code_normalize(code)]
+                    for serial, code in codes[:units_needed]
+                ],
+                "hmac_key": settings.PASSNUM_CODE_HMAC_KEY,
+            }
+        )
     )
+
+
+RAW_LOCK = (
+    "SELECT u.id, u.state, u.code_hash, u.value_cents, u.program_id, c.beneficiary_id"
+    " FROM vouchers_unit u JOIN vouchers_carnet c ON c.id = u.carnet_id"
+    " WHERE u.serial = %s FOR UPDATE OF u"
+)
+RAW_STEPS = (
+    "UPDATE vouchers_unit SET state = 'consumed', consumed_at = %(now)s,"
+    " consumed_by_id = %(structure)s, failed_attempts = 0, minutes_left = 0"
+    " WHERE id = %(unit)s AND state = 'issued'",
+    "UPDATE programs_program SET committed_cents = committed_cents - %(value)s,"
+    " consumed_cents = consumed_cents + %(value)s"
+    " WHERE id = %(program)s AND committed_cents >= %(value)s",
+    "INSERT INTO vouchers_unitevent (unit_id, kind, at, actor_id, organisation_id, reason,"
+    " minutes, amount_cents, data) VALUES (%(unit)s, 'consumed', %(now)s, NULL, %(structure)s,"
+    " '', 0, %(value)s, '{}') RETURNING id",
+)
+RAW_PRICE = (
+    "INSERT INTO settlement_pricingline (event_id, structure_id, program_id, amount_cents,"
+    " happened_at, status, review_reason, reviewed_by_id, contest_note, claim_id, transfer_id,"
+    " created_at) VALUES (%(event)s, %(structure)s, %(program)s, %(value)s, %(now)s, 'priced',"
+    " '', NULL, '', NULL, NULL, %(now)s) ON CONFLICT DO NOTHING"
+)
+RAW_SERVED = (
+    "INSERT INTO beneficiaries_beneficiarystructure (beneficiary_id, structure_id,"
+    " first_served_at) VALUES (%(beneficiary)s, %(structure)s, %(now)s) ON CONFLICT DO NOTHING"
+)
+RAW_IDEMPOTENCY = (
+    "INSERT INTO core_idempotencyrecord (organisation_id, key, scope, fingerprint, response,"
+    " created_at) VALUES (%(structure)s, %(key)s, 'unit_consume', %(fingerprint)s,"
+    " %(response)s, %(now)s)"
+)
+
+
+def raw(data_path: str, start: int, stop: int) -> None:
+    """The ceiling: the same transaction as one consumption, in SQL over psycopg, without
+    Django: lock the unit by serial, check its code, conditional update, budget, event, pricing
+    line, the person served, idempotency record."""
+    import hashlib
+    import hmac
+
+    import psycopg
+
+    data = json.loads(Path(data_path).read_text())
+    key = data["hmac_key"].encode()
+    structure = data["structure"]
+    ok = 0
+    with psycopg.connect(os.environ["DATABASE_URL"]) as connection:
+        started = time.perf_counter()
+        for index, (serial, code) in enumerate(data["normalized"][start:stop]):
+            now = dt.datetime.now(dt.UTC)
+            with connection.transaction(), connection.cursor() as cursor:
+                unit, state, stored, value, program, beneficiary = cursor.execute(
+                    RAW_LOCK, (serial,)
+                ).fetchone()
+                digest = hmac.new(key, f"{serial}:{code}".encode(), hashlib.sha256).hexdigest()
+                if state != "issued" or not hmac.compare_digest(digest, stored):
+                    continue
+                values = {
+                    "now": now,
+                    "structure": structure,
+                    "unit": unit,
+                    "value": value,
+                    "program": program,
+                    "beneficiary": beneficiary,
+                    "key": f"r{start + index}",
+                    "fingerprint": hashlib.sha256(f"{serial}:{code}".encode()).hexdigest(),
+                    "response": json.dumps({"outcome": "consumed", "serial": serial}),
+                }
+                for step in RAW_STEPS:
+                    cursor.execute(step, values)
+                values["event"] = cursor.fetchone()[0]
+                cursor.execute(RAW_PRICE, values)
+                cursor.execute(RAW_SERVED, values)
+                cursor.execute(RAW_IDEMPOTENCY, values)
+                ok += 1
+        print(json.dumps({"seconds": time.perf_counter() - started, "ok": ok}))
 
 
 def direct(data_path: str, start: int, stop: int) -> None:
@@ -187,12 +283,15 @@ async def _post(reader, writer, port: int, key: str, index: int, serial: str, co
         for line in head.split(b"\r\n")
         if line.lower().startswith(b"content-length:")
     )
-    return json.loads(await reader.readexactly(length))["outcome"]
+    answer = json.loads(await reader.readexactly(length))
+    if "outcome" not in answer:
+        raise RuntimeError(f"unexpected answer: {head.split(b' ')[1].decode()} {answer}")
+    return answer["outcome"]
 
 
-async def drive(port: int, key: str, codes, clients: int):
+async def drive(port: int, key: str, codes, clients: int, first: int = 0):
     queue = asyncio.Queue()
-    for index, pair in enumerate(codes):
+    for index, pair in enumerate(codes, start=first):
         queue.put_nowait((index, pair))
     latencies, outcomes = [], []
 
@@ -231,12 +330,39 @@ def pg_admin(sql: str) -> None:
         connection.execute(sql)
 
 
+def parallel(mode: str, data_path: str, first: int, count: int, processes: int, env) -> dict:
+    """Runs `count` consumptions from code `first` on, split over `processes` processes started
+    together; returns the consumptions done and the rate (over the slowest process)."""
+    share = count // processes
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                f"--{mode}",
+                data_path,
+                str(first + i * share),
+                str(first + (i + 1) * share),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(processes)
+    ]
+    results = [json.loads(run.communicate()[0].strip().splitlines()[-1]) for run in runs]
+    done = sum(result["ok"] for result in results)
+    return {"ok": done, "rate": done / max(result["seconds"] for result in results)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--direct", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--raw", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
         prepare(int(args.prepare[0]), args.prepare[1])
@@ -244,9 +370,14 @@ def main() -> None:
     if args.direct:
         direct(args.direct[0], int(args.direct[1]), int(args.direct[2]))
         return
+    if args.raw:
+        raw(args.raw[0], int(args.raw[1]), int(args.raw[2]))
+        return
 
+    workers = 2
     http_count = 400 if args.quick else 4000
-    direct_count = 400 if args.quick else 4000
+    direct_count = 400 if args.quick else 2000
+    raw_count = 1000 if args.quick else 6000
     folder = tempfile.mkdtemp()
     data_path = f"{folder}/codes.json"
     env = dict(
@@ -258,12 +389,13 @@ def main() -> None:
         ALLOWED_HOSTS="127.0.0.1",
         PYTHONPATH=str(ROOT),
     )
-    pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE}")
+    pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
     pg_admin(f"CREATE DATABASE {PG_DATABASE}")
     server = None
     try:
+        total = 50 + http_count + direct_count + raw_count
         subprocess.run(
-            [sys.executable, __file__, "--prepare", str(http_count + direct_count + 50), data_path],
+            [sys.executable, __file__, "--prepare", str(total), data_path],
             env=env,
             cwd=ROOT,
             check=True,
@@ -280,17 +412,16 @@ def main() -> None:
             env,
             DJANGO_SETTINGS_MODULE="bench_settings",
             PYTHONPATH=os.pathsep.join([str(ROOT), folder]),
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            LOG_LEVEL="WARNING",
         )
         server = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "config/gunicorn.py",
                 "config.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
             ],
             env=server_env,
             cwd=ROOT,
@@ -303,59 +434,45 @@ def main() -> None:
                 time.sleep(0.1)
         asyncio.run(drive(port, data["key"], codes[:50], 4))  # warm-up: connections, imports
         elapsed, latencies, outcomes = asyncio.run(
-            drive(port, data["key"], codes[50 : 50 + http_count], args.clients)
+            drive(port, data["key"], codes[50 : 50 + http_count], args.clients, first=50)
         )
         server.terminate()
         server.wait(10)
         server = None
-        start = 50 + http_count
-        half = direct_count // 2
-        runs = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--direct",
-                    data_path,
-                    str(start + i * half),
-                    str(start + (i + 1) * half),
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            for i in range(2)
-        ]
-        direct_results = [json.loads(run.communicate()[0].strip().splitlines()[-1]) for run in runs]
+        first = 50 + http_count
+        direct_run = parallel("direct", data_path, first, direct_count, workers, env)
+        raw_run = parallel("raw", data_path, first + direct_count, raw_count, workers, env)
     finally:
         if server:
             server.terminate()
         pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
     http_rate = len(latencies) / elapsed
-    direct_ok = sum(r.ok for r in direct_results)
-    direct_rate = direct_ok / max(r["seconds"] for r in direct_results)
     figures = {
         "benchmark": "consume",
         "quick": args.quick,
         "clients": args.clients,
-        "gunicorn_workers": 2,
+        "gunicorn_workers": workers,
         "http_requests": len(latencies),
         "http_consumed": outcomes.count("consumed"),
         "http_consumptions_per_s": round(http_rate, 1),
         "http_p50_ms": round(percentile(latencies, 0.5), 1),
         "http_p99_ms": round(percentile(latencies, 0.99), 1),
         "http_mean_ms": round(statistics.mean(latencies), 1),
-        "direct_processes": 2,
-        "direct_consumed": direct_ok,
-        "direct_consumptions_per_s": round(direct_rate, 1),
-        "http_to_direct_ratio": round(http_rate / direct_rate, 2),
+        "direct_processes": workers,
+        "direct_consumed": direct_run["ok"],
+        "direct_consumptions_per_s": round(direct_run["rate"], 1),
+        "raw_sql_processes": workers,
+        "raw_sql_consumed": raw_run["ok"],
+        "raw_sql_consumptions_per_s": round(raw_run["rate"], 1),
+        "http_to_direct_ratio": round(http_rate / direct_run["rate"], 2),
+        "http_to_raw_sql_ratio": round(http_rate / raw_run["rate"], 2),
         "targets": TARGETS,
     }
     figures["targets_met"] = (
-        figures["http_consumptions_per_s"] >= TARGETS["http_consumptions_per_s_min"]
+        figures["http_to_raw_sql_ratio"] >= TARGETS["http_to_raw_sql_ratio_min"]
         and figures["http_p99_ms"] <= TARGETS["http_p99_ms_max"]
         and figures["http_consumed"] == figures["http_requests"]
+        and figures["raw_sql_consumed"] == raw_count
     )
     print(json.dumps(figures))
 

@@ -44,6 +44,7 @@ def idempotent_call(
     encode=lambda answer: answer,
     decode=lambda stored: stored,
     fingerprint: str = "",
+    look_first: bool = True,
 ):
     """Runs `compute` once per (organisation, scope, key): a replayed key returns the first
     answer kept, even when the two requests race. The answer is stored (as `encode` makes it
@@ -52,7 +53,9 @@ def idempotent_call(
     (default: all). `fingerprint` (a hash of the request, see `request_fingerprint`) is kept
     with the answer: the same key replayed with another request raises PassnumError (field
     "Idempotency-Key") and nothing of it is kept. An answer kept without a fingerprint
-    matches any request."""
+    matches any request. `look_first=False` saves the lookup before the work, one round trip,
+    where replays are rare and `compute` writes only in the database: a replay then does its
+    work, rolled back, before it gets the stored answer."""
 
     def stored():
         return IdempotencyRecord.objects.filter(
@@ -68,7 +71,7 @@ def idempotent_call(
             )
         return decode(record.response)
 
-    if key and (record := stored()):
+    if key and look_first and (record := stored()):
         return replayed(record)
     try:
         with transaction.atomic():

@@ -106,14 +106,18 @@ def agreement_active(*, program: Program, structure, on: dt.date) -> bool:
     return agreement is not None and on <= agreement_last_day(agreement, program)
 
 
+def agreements_not_terminated(*, program, structure) -> QuerySet[Agreement]:
+    """The structure's agreements (active or suspended) for the program; `program` may be an
+    OuterRef, for a query that reads this with other rows."""
+    return Agreement.objects.filter(program=program, structure=structure).exclude(
+        status=AgreementStatus.TERMINATED
+    )
+
+
 def agreement_exists(*, program: Program, structure) -> bool:
     """The structure has (or had, suspended) an agreement for the program, whatever its
     dates: it may try the program's vouchers at all."""
-    return (
-        Agreement.objects.filter(program=program, structure=structure)
-        .exclude(status=AgreementStatus.TERMINATED)
-        .exists()
-    )
+    return agreements_not_terminated(program=program, structure=structure).exists()
 
 
 def programs_under_agreement(*, structure, on: dt.date | None = None) -> list[Program]:

@@ -8,6 +8,7 @@ order of ARCHITECTURE.md (allowances, units by primary key, session, program) be
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Subquery
 from django.utils import timezone
 
 from core import registry
@@ -209,13 +210,27 @@ def cancel(*, units: list[Unit], actor, reason: str, new_carnet_number: str) -> 
     return Entry(UnitEventKind.CANCELLED, count, 0, 0, tuple(events))
 
 
-def organisation_blocked_until(*, organisation, now: dt.datetime) -> dt.datetime | None:
-    """Until when an organisation may type no secret code (too many wrong ones), if it is."""
-    until = (
+def organisation_guard(*, organisation) -> Subquery:
+    """The end of the organisation's last block, for a query that reads it with other rows
+    (then `organisation_blocked_until(..., until=...)`)."""
+    return Subquery(
         CodeGuard.objects.filter(organisation=organisation)
-        .values_list("blocked_until", flat=True)
-        .first()
+        .order_by("pk")
+        .values("blocked_until")[:1]
     )
+
+
+def organisation_blocked_until(
+    *, organisation, now: dt.datetime, until: dt.datetime | None = None, known: bool = False
+) -> dt.datetime | None:
+    """Until when an organisation may type no secret code (too many wrong ones), if it is;
+    `known`: `until` was read already (organisation_guard)."""
+    if not known:
+        until = (
+            CodeGuard.objects.filter(organisation=organisation)
+            .values_list("blocked_until", flat=True)
+            .first()
+        )
     return until if until and until > now else None
 
 
