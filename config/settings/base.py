@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ninja",
     "api",
     "demo",
+    "portability",
 ]
 
 MIDDLEWARE = [
