@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,7 @@ from core.timezones import local
 class Session(models.Model):
     """An individual session or a collective workshop given by a structure in one of its places."""
 
+    uuid = models.UUIDField("identifiant stable", default=uuid.uuid4, unique=True, editable=False)
     structure = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="sessions"
     )

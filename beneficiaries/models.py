@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -70,6 +72,7 @@ class Beneficiary(models.Model):
     """A person a prescriber works with. Only what the programs need; visible to the prescriber
     that registered the person and to the structures that served them."""
 
+    uuid = models.UUIDField("identifiant stable", default=uuid.uuid4, unique=True, editable=False)
     prescriber = models.ForeignKey(
         "accounts.Organisation",
         on_delete=models.PROTECT,

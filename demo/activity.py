@@ -40,6 +40,7 @@ from beneficiaries.services import (
     diagnostic_evaluate,
     diagnostic_record,
     diagnostic_skills,
+    orientation_create,
 )
 from core.exceptions import PassnumError
 from demo import clock
@@ -127,6 +128,7 @@ class Person:
     categories: list[str]
     skills: dict[str, int]
     entry: dt.datetime
+    oriented: bool = False
     beneficiary: Beneficiary | None = None
     issued: object = None
     used: int = 0
@@ -288,6 +290,7 @@ def _people(rng: random.Random, side: Side, *, first_day: dt.date, last_day: dt.
                 categories=_categories(rng, age),
                 skills={key: min(2, int(rng.random() * ease * 3.2)) for key in skills},
                 entry=_at(side, day, rng.randint(8, 16), rng.choice([0, 15, 30, 45])),
+                oriented=rng.random() < 0.4,
             )
         )
     return people
@@ -323,6 +326,16 @@ def _welcome(person: Person) -> None:
         delivery=Delivery.PAPER,
         track=diagnostic.chosen_track,
     )
+    if person.oriented:
+        _mediator, place = person.side.structures[person.structure]
+        orientation_create(
+            actor=person.advisor,
+            prescriber=person.prescriber,
+            place=place,
+            person_name=f"{person.first_name} {person.last_name}",
+            need="Se sentir à l'aise avec le smartphone et les démarches en ligne.",
+            beneficiary=person.beneficiary,
+        )
 
 
 def _oppose(person: Person) -> None:

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -272,6 +274,7 @@ class PrescriberQuota(models.Model):
 class Call(models.Model):
     """A call for expressions of interest (AMI) to mediation structures."""
 
+    uuid = models.UUIDField("identifiant stable", default=uuid.uuid4, unique=True, editable=False)
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="calls")
     title = models.CharField("titre", max_length=200)
     text = models.TextField("texte de l'appel")
@@ -306,6 +309,7 @@ class Call(models.Model):
 
 
 class Application(models.Model):
+    uuid = models.UUIDField("identifiant stable", default=uuid.uuid4, unique=True, editable=False)
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
     structure = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="applications"
@@ -394,6 +398,7 @@ class Review(models.Model):
 class Agreement(models.Model):
     """The convention between a program and a structure, for some of its places."""
 
+    uuid = models.UUIDField("identifiant stable", default=uuid.uuid4, unique=True, editable=False)
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="agreements")
     structure = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="agreements"

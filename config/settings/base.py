@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ninja",
     "api",
     "demo",
+    "portability",
 ]
 
 MIDDLEWARE = [
