@@ -496,7 +496,7 @@ def many_structures_in_a_week(lines, facts: Facts | None = None) -> list[Finding
         return []
     start = min(line.at for line in todo) - STRUCTURES_WINDOW
     end = max(line.at for line in todo) + STRUCTURES_WINDOW + dt.timedelta(seconds=1)
-    people = {facts.carnet(line).identity_key for line in todo}
+    people = {carnet.identity_key for carnet in facts.carnets.values()}
     per_person: dict[str, list[tuple[dt.datetime, int]]] = defaultdict(list)
     for key, organisation_id, at in _uses(
         field="unit__carnet__beneficiary__identity_key",
@@ -512,11 +512,12 @@ def many_structures_in_a_week(lines, facts: Facts | None = None) -> list[Finding
         if len({organisation_id for _, organisation_id in uses}) >= MANY_STRUCTURES:
             uses.sort()
             several[key] = ([at for at, _ in uses], uses)
+    watched = {pk for pk, carnet in facts.carnets.items() if carnet.identity_key in several}
     findings = []
     for line in todo:
-        carnet = facts.carnet(line)
-        if carnet.identity_key not in several:
+        if line.carnet_id not in watched:
             continue
+        carnet = facts.carnet(line)
         times, uses = several[carnet.identity_key]
         moment = line.at
         first = bisect_left(times, moment - STRUCTURES_WINDOW)

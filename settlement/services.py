@@ -67,41 +67,92 @@ def events_price(*, events) -> int:
     return len(PricingLine.objects.bulk_create(lines, ignore_conflicts=True)) if lines else 0
 
 
-def lines_price_missing() -> int:
-    """Prices, in one statement, the events that have no line yet (events made before this
-    app, or by a path that bypassed the ledger's hook): a copy of what each event says, as
+LINE_COLUMNS = (
+    "event_id",
+    "structure_id",
+    "program_id",
+    "amount_cents",
+    "happened_at",
+    "status",
+    "review_reason",
+    "contest_note",
+    "created_at",
+)
+
+
+def lines_price_missing(*, claim_until: dt.datetime | None = None) -> int:
+    """Prices the events that have no line yet (events made before this app, or by a path
+    that bypassed the ledger's hook), by INSERT … SELECT: a copy of what each event says, as
     events_price does. A line priced meanwhile by the ledger wins (the unique event of a
-    line). Returns lines created."""
+    line). With `claim_until`, the lines of events before it go straight into the claims of
+    their month (created when missing, as claims_build does), rather than being written a
+    second time by claims_build. Returns lines created."""
     now = timezone.now()
-    missing = (
-        UnitEvent.objects.filter(
-            kind__in=PRICED_KINDS, organisation__isnull=False, pricing_line__isnull=True
-        )
-        .order_by()
-        .values_list(
-            "pk",
-            "organisation_id",
-            "unit__program_id",
-            "amount_cents",
-            Coalesce("at", _moment(now)),
-            Value(LineStatus.PRICED.value),
-            Value(""),
-            Value(""),
-            _moment(now),
-        )
+    missing = UnitEvent.objects.filter(
+        kind__in=PRICED_KINDS, organisation__isnull=False, pricing_line__isnull=True
+    ).order_by()
+    created = 0
+    if claim_until is not None:
+        for zone, program_ids in _zones_of_programs():
+            due = missing.filter(unit__program_id__in=program_ids, at__lt=claim_until)
+            _claims_create(
+                due.values_list("organisation_id", "unit__program_id", _month_in(zone, "at")), now
+            )
+            claim = _claim_of(
+                zone, structure="organisation_id", program="unit__program_id", at="at"
+            )
+            created += _insert_select(
+                PricingLine,
+                (*LINE_COLUMNS, "claim_id"),
+                _line_values(due, now, Subquery(claim.values("pk")[:1])),
+                conflict=("event_id",),
+            )
+    return created + _insert_select(
+        PricingLine, LINE_COLUMNS, _line_values(missing, now), conflict=("event_id",)
     )
-    columns = (
-        "event_id",
-        "structure_id",
-        "program_id",
+
+
+def _line_values(events, now: dt.datetime, *more):
+    """The values of LINE_COLUMNS (then `more`) for the pricing line of each event."""
+    return events.values_list(
+        "pk",
+        "organisation_id",
+        "unit__program_id",
         "amount_cents",
-        "happened_at",
-        "status",
-        "review_reason",
-        "contest_note",
-        "created_at",
+        Coalesce("at", _moment(now)),
+        Value(LineStatus.PRICED.value),
+        Value(""),
+        Value(""),
+        _moment(now),
+        *more,
     )
-    return _insert_select(PricingLine, columns, missing, conflict=("event_id",))
+
+
+def _zones_of_programs() -> list[tuple[str, list[int]]]:
+    zones: dict[str, list[int]] = defaultdict(list)
+    for pk, zone in Program.objects.order_by("pk").values_list("pk", "time_zone"):
+        zones[zone_name(zone)].append(pk)
+    return sorted(zones.items())
+
+
+def _claims_create(months, now: dt.datetime) -> None:
+    """The claims of (structure, program, month) rows that do not exist yet, in one
+    statement."""
+    _insert_select(
+        Claim,
+        ("structure_id", "program_id", "month", "note", "created_at"),
+        months.annotate(claim_note=Value(""), claim_created_at=_moment(now)).distinct(),
+        conflict=("structure_id", "program_id", "month"),
+    )
+
+
+def _claim_of(zone: str, *, structure: str, program: str, at: str):
+    """The claim of the outer row's structure, program and month (in `zone`)."""
+    return Claim.objects.filter(
+        structure_id=OuterRef(structure),
+        program_id=OuterRef(program),
+        month=_month_in(zone, ExpressionWrapper(OuterRef(at), DateTimeField())),
+    ).order_by()
 
 
 def _moment(moment: dt.datetime) -> Value:
@@ -142,29 +193,17 @@ def claims_build(*, until: dt.datetime) -> int:
     """Each month's unclaimed lines (up to `until`) go to the claim of their structure,
     program and month (in the program's time zone): per time zone, one statement creates the
     claims that are missing, one puts the lines in them. Returns the lines claimed."""
-    zones: dict[str, list[int]] = defaultdict(list)
-    for pk, zone in Program.objects.order_by("pk").values_list("pk", "time_zone"):
-        zones[zone_name(zone)].append(pk)
     claimed = 0
     now = timezone.now()
-    for zone, program_ids in sorted(zones.items()):
+    for zone, program_ids in _zones_of_programs():
         unclaimed = PricingLine.objects.filter(
             claim__isnull=True, happened_at__lt=until, program_id__in=program_ids
         ).order_by()
-        months = unclaimed.values_list(
-            "structure_id", "program_id", _month_in(zone, "happened_at"), Value(""), _moment(now)
-        ).distinct()
-        _insert_select(
-            Claim,
-            ("structure_id", "program_id", "month", "note", "created_at"),
-            months,
-            conflict=("structure_id", "program_id", "month"),
+        _claims_create(
+            unclaimed.values_list("structure_id", "program_id", _month_in(zone, "happened_at")),
+            now,
         )
-        claim = Claim.objects.filter(
-            structure_id=OuterRef("structure_id"),
-            program_id=OuterRef("program_id"),
-            month=_month_in(zone, ExpressionWrapper(OuterRef("happened_at"), DateTimeField())),
-        ).order_by()
+        claim = _claim_of(zone, structure="structure_id", program="program_id", at="happened_at")
         claimed += unclaimed.update(claim_id=Subquery(claim.values("pk")[:1]))
     return claimed
 
@@ -304,7 +343,7 @@ def batch_build(*, actor, until: dt.date) -> BatchOutcome:
     `held_back`). The whole batch is refused if a transfer's total differs from its lines'.
     A second run over the same period finds nothing new to pay."""
     cutoff = _end_of_day(until)
-    lines_price_missing()
+    lines_price_missing(claim_until=cutoff)
     _refresh_statistics()
     claims_build(until=cutoff)
     to_control = PricingLine.objects.filter(status=LineStatus.PRICED, happened_at__lt=cutoff)

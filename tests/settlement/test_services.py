@@ -251,3 +251,22 @@ def test_claims_gather_lines_by_structure_program_and_local_month(use_vouchers, 
         (agreed.pk, dt.date(2026, 10, 1)),
         (agreed.pk, dt.date(2026, 11, 1)),
     }
+
+
+def test_events_priced_by_a_batch_go_straight_into_their_claims(use_vouchers, agreed):
+    use_vouchers(2)
+    PricingLine.objects.all().delete()
+    cutoff = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    assert services.lines_price_missing(claim_until=cutoff) == 2
+    claim = Claim.objects.get()
+    assert (claim.structure_id, claim.month) == (agreed.pk, dt.date(2026, 11, 1))
+    assert set(PricingLine.objects.values_list("claim_id", flat=True)) == {claim.pk}
+    assert services.claims_build(until=cutoff) == 0
+
+
+def test_events_after_the_claim_date_are_priced_without_a_claim(use_vouchers):
+    use_vouchers(2)
+    PricingLine.objects.all().delete()
+    assert services.lines_price_missing(claim_until=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)) == 2
+    assert not Claim.objects.exists()
+    assert set(PricingLine.objects.values_list("claim_id", flat=True)) == {None}
