@@ -269,7 +269,7 @@ def test_an_admin_creates_a_key_on_a_page_sees_it_once_and_revokes_it(
     ).content.decode()
     key = page.split("<code>")[1].split("</code>")[0]
     serial, code = issued.codes[2]
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "essai-1"}
     assert (
         client.post(
             "/api/v1/units/consume",
