@@ -86,7 +86,11 @@ class SessionForm(DsfrBaseForm):
         initial=60,
     )
     custom_duration = forms.IntegerField(
-        label="Autre durée (minutes)", min_value=5, max_value=480, required=False
+        label="Autre durée (minutes)",
+        min_value=5,
+        max_value=480,
+        required=False,
+        help_text="Seulement si vous avez choisi « autre durée » : de 5 à 480 minutes.",
     )
     capacity = forms.IntegerField(
         label="Nombre de places (atelier)", min_value=1, max_value=50, initial=5, required=False

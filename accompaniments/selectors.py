@@ -69,6 +69,7 @@ def workshops_agenda_choices() -> tuple[list[tuple[str, str]], list[tuple[int, s
             starts_at__gte=now,
             starts_at__lt=now + dt.timedelta(days=AGENDA_DAYS),
         )
+        .order_by()
         .values_list(
             "place__commune_ref__departement_id",
             "place__commune_ref__departement__name",

@@ -108,7 +108,7 @@ def program_rules_check(
             )
     if validity_mode == ValidityMode.FIXED_END and not validity_end_on:
         raise ProgramsError(
-            "Indiquez la date de fin de validité des unités.", field="validity_end_on"
+            "Indiquez la date de fin de validité des carnets.", field="validity_end_on"
         )
     if validity_mode == ValidityMode.MONTHS_AFTER_ISSUE and not validity_months:
         raise ProgramsError("Indiquez la durée de validité en mois.", field="validity_months")

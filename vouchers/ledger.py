@@ -192,7 +192,9 @@ def cancel(*, units: list[Unit], actor, reason: str, new_carnet_number: str) -> 
         state=UnitState.CANCELLED
     )
     if count != len(units):
-        raise LedgerConflict("Une unité vient d'être utilisée : recommencez.")
+        raise LedgerConflict(
+            "Ce chèque ou cette heure vient d'être utilisé en même temps ailleurs : recommencez."
+        )
     events = []
     for unit in units:
         events.append(
