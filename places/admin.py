@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from places.models import Place, PlaceErrorReport, PlaceProgram
+from places.models import Place, PlaceErrorReport, PlaceMatch, PlaceProgram
 
 
 @admin.register(Place)
@@ -13,3 +13,4 @@ class PlaceAdmin(admin.ModelAdmin):
 
 admin.site.register(PlaceProgram)
 admin.site.register(PlaceErrorReport)
+admin.site.register(PlaceMatch)

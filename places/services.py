@@ -626,12 +626,14 @@ def _scoring_records(queryset) -> dict[int, dedup.Record]:
     """Records as their source gave them (a public place that merges others shows merged
     values in its columns: its own are in `record`)."""
     rows = list(queryset.values_list(*_SCORED_COLUMNS))
-    heads = set(
-        Place.objects.filter(merged_records__isnull=False)
-        .filter(pk__in=[row[0] for row in rows])
-        .values_list("pk", flat=True)
+    merged_heads = set(
+        Place.objects.filter(merged_into__isnull=False).values_list("merged_into_id", flat=True)
     )
-    own = dict(Place.objects.filter(pk__in=heads).values_list("pk", "record"))
+    heads = sorted(merged_heads & {row[0] for row in rows})
+    own = {}
+    for start in range(0, len(heads), BATCH_SIZE):
+        chunk = heads[start : start + BATCH_SIZE]
+        own.update(Place.objects.filter(pk__in=chunk).values_list("pk", "record"))
     records = {}
     for pk, source, nom, adresse, insee, ref, lat, lon, approx, pivot, phone, commune, _ in rows:
         if pk in own and own[pk]:
@@ -731,19 +733,14 @@ def places_deduplicate(*, place_ids, closed_ids=()) -> tuple[int, int]:
     PlaceMatch.objects.bulk_update(
         to_update, ["score", "name_score", "address_score", "distance_m", "status"], batch_size=500
     )
-    _regroup(involved)
-    merged = (
-        Place.objects.filter(pk__in=place_ids)
-        .filter(Q(merged_into__isnull=False) | Q(merged_records__isnull=False))
-        .distinct()
-        .count()
+    in_groups = _regroup(involved)
+    to_review = sum(
+        1
+        for match in [*to_create, *to_update]
+        if match.status == MatchStatus.PENDING
+        and (match.place_a_id in place_ids or match.place_b_id in place_ids)
     )
-    to_review = (
-        PlaceMatch.objects.filter(status=MatchStatus.PENDING)
-        .filter(Q(place_a_id__in=place_ids) | Q(place_b_id__in=place_ids))
-        .count()
-    )
-    return merged, to_review
+    return len(place_ids & in_groups), to_review
 
 
 _SAME = (MatchStatus.MERGED, MatchStatus.CONFIRMED)
@@ -771,11 +768,12 @@ def _connected(place_ids: set[int]) -> set[int]:
     return seen
 
 
-def _regroup(place_ids: set[int]) -> None:
+def _regroup(place_ids: set[int]) -> set[int]:
     """Rebuilds the public places of these records: who merges into whom, and the merged
-    values (each field from the freshest record, then the local edits)."""
+    values (each field from the freshest record, then the local edits). Returns the records
+    that share their public place with another one."""
     if not place_ids:
-        return
+        return set()
     members = _connected(set(place_ids))
     light = {
         pk: (source, head, edited)
@@ -837,6 +835,7 @@ def _regroup(place_ids: set[int]) -> None:
             by_fields.setdefault(changed, []).append(place)
     for changed, group in by_fields.items():
         _save_fields(group, list(changed))
+    return {pk for group in grouped.values() if len(group) > 1 for pk in group}
 
 
 def _record_date(value) -> dt.date | None:

@@ -132,6 +132,11 @@ def normalise_phone(text: str, postal_code: str) -> str:
 
 
 @lru_cache(maxsize=32)
+def _exact_vocabulary(name: str) -> frozenset[str]:
+    return frozenset(VOCABULARIES[name].values)
+
+
+@lru_cache(maxsize=32)
 def _folded_vocabulary(name: str) -> dict[str, str]:
     folded = {v01.fold(value): value for value in VOCABULARIES[name].values}
     return folded | {v01.fold(alias): value for alias, value in LABEL_ALIASES.items()}
@@ -153,9 +158,10 @@ def _vocabulary_items(name: str, raw, warnings: list[FieldError]) -> list[str]:
     if vocabulary is None:
         return items
     folded_v1 = _folded_vocabulary(name)
+    exact = _exact_vocabulary(name)
     kept = []
     for item in items:
-        value = folded_v1.get(v01.fold(item))
+        value = item if item in exact else folded_v1.get(v01.fold(item))
         if value is None and name in v01.FOLDED:
             value = v01.lookup(name, item)
         if value is None:

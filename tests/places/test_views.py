@@ -264,3 +264,12 @@ def test_the_operator_page_lists_approves_refuses_and_attaches(
     assert response.status_code == 302 and "q=" in response.url
     third.refresh_from_db()
     assert third.structure == claimant
+
+
+def test_import_page_says_merged_places_and_pairs_to_review(client, reunion_places, operator):
+    client.force_login(operator)
+    upload = SimpleUploadedFile("copie.csv", REUNION_FILE.read_bytes(), content_type="text/csv")
+    response = client.post("/lieux/import/", {"file": upload, "source": "copie", "wet_run": "on"})
+    content = response.content.decode()
+    assert "fusionnés en une seule fiche : 155" in content
+    assert Place.objects.filter(merged_into__isnull=True).count() == 155
