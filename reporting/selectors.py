@@ -48,18 +48,11 @@ from settlement.enums import LineStatus, TransferStatus
 from settlement.models import PricingLine
 from territories.models import Commune
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
-from vouchers.models import Carnet, Unit, UnitEvent
+from vouchers.models import Carnet, UnitEvent
 
 USED_STATES = (UnitState.CONSUMED, UnitState.REIMBURSED)
 USE_KINDS = (UnitEventKind.CONSUMED, UnitEventKind.REVERSED)
 
-# The dimensions a program's figures are split by: the ledger path of each, from a unit event.
-DIMENSIONS = {
-    "commune": "unit__carnet__beneficiary__commune",
-    "prescriber": "unit__carnet__prescriber",
-    "structure": "organisation",
-    "track": "unit__carnet__track",
-}
 DIMENSION_LABELS = {
     "commune": "Commune de la personne",
     "prescriber": "Prescripteur",
@@ -149,39 +142,36 @@ class Carnets:
 
 
 def carnets_issued(*, program: Program, period: Period) -> Carnets:
-    units = (
-        Unit.objects.filter(carnet__in=_cohort(program, period))
-        .exclude(state=UnitState.CANCELLED)
-        .aggregate(
-            units=Count("pk"),
-            minutes_used=Coalesce(Sum(60 - F("minutes_left")), 0),
-        )
-    )
-    committed = Unit.objects.filter(carnet__in=_cohort(program, period)).aggregate(
-        total=Coalesce(Sum("value_cents"), 0)
-    )["total"]
+    live = ~Q(units__state=UnitState.CANCELLED)
     per_carnet = (
         _cohort(program, period)
         .annotate(
             used=Count("units", filter=Q(units__minutes_left__lt=60)),
             done=Count("units", filter=Q(units__state__in=USED_STATES)),
             gone=Count("units", filter=Q(units__state=UnitState.EXPIRED)),
+            live=Count("units", filter=live),
+            minutes_used=Coalesce(Sum(60 - F("units__minutes_left"), filter=live), 0),
+            value=Coalesce(Sum("units__value_cents"), 0),
         )
-        .values_list("units_count", "used", "done", "gone")
+        .values_list("units_count", "used", "done", "gone", "live", "minutes_used", "value")
+        .order_by()
     )
-    issued = started = finished = expired = 0
-    for count, used, done, gone in per_carnet:
+    issued = started = finished = expired = units = minutes = committed = 0
+    for count, used, done, gone, live_units, used_minutes, value in per_carnet:
         issued += 1
         started += used > 0
         finished += done == count
         expired += gone > 0
+        units += live_units
+        minutes += used_minutes
+        committed += value
     return Carnets(
         issued=issued,
         started=started,
         finished=finished,
         expired=expired,
-        units=units["units"],
-        minutes_used=units["minutes_used"],
+        units=units,
+        minutes_used=minutes,
         committed_cents=committed,
     )
 
@@ -194,8 +184,11 @@ class Budget:
     released_cents: int
 
 
-def budget_in_period(*, program: Program, period: Period, committed_cents: int) -> Budget:
-    consumed = _uses(program, period).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+def budget_in_period(
+    *, program: Program, period: Period, committed_cents: int, consumed_cents: int
+) -> Budget:
+    """The period's budget: committed by the carnets issued and consumed by the uses (both
+    already read by the caller), reimbursed to structures and given back by expiry."""
     reimbursed = PricingLine.objects.filter(
         program=program,
         transfer__status=TransferStatus.PAID,
@@ -218,7 +211,7 @@ def budget_in_period(*, program: Program, period: Period, committed_cents: int) 
             0,
         )
     )["total"]
-    return Budget(committed_cents, consumed, reimbursed, released)
+    return Budget(committed_cents, consumed_cents, reimbursed, released)
 
 
 @dataclass(frozen=True)
@@ -248,10 +241,11 @@ def _uses_per_month(program: Program, since: dt.datetime, until: dt.datetime | N
     }
 
 
-def burn_down(*, program: Program) -> list[BurnPoint]:
+def burn_down(*, program: Program, this_month_cents: int | None = None) -> list[BurnPoint]:
     """Month by month over the program's dates, the budget left against an even spending.
     A month already over never changes (ledger events are written when they happen): its
-    totals are kept an hour in the cache, and only the current month is read each time."""
+    totals are kept an hour in the cache, and only the current month is read each time
+    (`this_month_cents`: what it consumed so far, when the caller has read it already)."""
     months = months_between(program.starts_on, program.ends_on)
     start = Period("dates", program.starts_on, program.ends_on, program.time_zone).start
     this_month = program_today(program).replace(day=1)
@@ -263,7 +257,10 @@ def burn_down(*, program: Program) -> list[BurnPoint]:
         if per_month is None:
             per_month = _uses_per_month(program, start, month_start)
             cache.set(key, per_month, CLOSED_MONTHS_SECONDS)
-    per_month = per_month | _uses_per_month(program, max(start, month_start), None)
+    if this_month_cents is None:
+        per_month = per_month | _uses_per_month(program, max(start, month_start), None)
+    else:
+        per_month = per_month | {this_month: this_month_cents}
     today = program_today(program)
     span = (program.ends_on - program.starts_on).days + 1
     points, spent = [], sum(t for m, t in per_month.items() if m < months[0]) if months else 0
@@ -315,23 +312,114 @@ def _labels(dimension: str, keys) -> dict:
     return {}
 
 
-def breakdown(*, program: Program, period: Period, dimension: str) -> list[Row]:
-    """The period's figures split by commune, prescriber, structure or track: people reached,
-    units and minutes used and their amount (uses less corrections), carnets issued."""
-    path = DIMENSIONS[dimension]
-    rows: dict = {}
-    for values in _uses(program, period).values(key=F(path)).annotate(**use_totals()).order_by():
-        rows[values.pop("key")] = values
-    if dimension != "structure":
-        carnet_path = path.removeprefix("unit__carnet__")
-        for key, count in (
-            _cohort(program, period)
-            .values_list(carnet_path)
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list(carnet_path, "n")
+@dataclass(frozen=True)
+class UseGroup:
+    """The period's uses (less corrections) of one person's carnet at one structure."""
+
+    beneficiary: int
+    commune: str
+    categories: list
+    prescriber: int
+    track: int | None
+    structure: int | None
+    consumed: int  # CONSUMED events (a person with none was only corrected)
+    units: int
+    minutes: int
+    amount_cents: int
+
+
+def period_uses(*, program: Program, period: Period) -> list[UseGroup]:
+    """One read of the period's uses, grouped finely enough for every total and split."""
+    rows = (
+        _uses(program, period)
+        .values_list(
+            "unit__carnet__beneficiary",
+            "unit__carnet__beneficiary__commune",
+            "unit__carnet__beneficiary__categories",
+            "unit__carnet__prescriber",
+            "unit__carnet__track",
+            "organisation",
+        )
+        .annotate(
+            n_consumed=Count("pk", filter=Q(kind=UnitEventKind.CONSUMED)),
+            n_units=Coalesce(Sum(_UNITS_SIGNED), 0),
+            n_minutes=Coalesce(Sum(_signed("minutes")), 0),
+            n_amount=Coalesce(Sum("amount_cents"), 0),
+        )
+        .order_by()
+    )
+    return [UseGroup(*row) for row in rows]
+
+
+def cohort_groups(*, program: Program, period: Period) -> list[tuple]:
+    """Carnets issued in the period by (commune, categories, prescriber, track): count."""
+    return list(
+        _cohort(program, period)
+        .values_list("beneficiary__commune", "beneficiary__categories", "prescriber", "track")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _keys(dimension: str, commune, categories, prescriber, track, structure=None) -> list:
+    if dimension == "category":
+        return list(categories or [""])
+    return [
+        {
+            "commune": commune,
+            "prescriber": prescriber,
+            "track": track,
+            "structure": structure,
+        }[dimension]
+    ]
+
+
+def _split(dimension: str, uses: list[UseGroup], cohort: list[tuple]) -> dict:
+    rows: dict = defaultdict(
+        lambda: dict.fromkeys(("carnets", "units", "minutes", "amount_cents"), 0)
+    )
+    people: dict = defaultdict(set)
+    for use in uses:
+        for key in _keys(
+            dimension, use.commune, use.categories, use.prescriber, use.track, use.structure
         ):
-            rows.setdefault(key, {})["carnets"] = count
+            row = rows[key]
+            row["units"] += use.units
+            row["minutes"] += use.minutes
+            row["amount_cents"] += use.amount_cents
+            if use.consumed:
+                people[key].add(use.beneficiary)
+    if dimension != "structure":
+        for commune, categories, prescriber, track, count in cohort:
+            for key in _keys(dimension, commune, categories, prescriber, track):
+                rows[key]["carnets"] += count
+    return {key: values | {"people": len(people[key])} for key, values in rows.items()}
+
+
+def breakdown(
+    *,
+    program: Program,
+    period: Period,
+    dimension: str,
+    uses: list[UseGroup] | None = None,
+    cohort: list[tuple] | None = None,
+) -> list[Row]:
+    """The period's figures split by commune, prescriber, structure, track or public category
+    (a person may count in several categories): people reached, units and minutes used and
+    their amount (uses less corrections), carnets issued. `uses` and `cohort` are
+    period_uses and cohort_groups when the caller already read them."""
+    if uses is None:
+        uses = period_uses(program=program, period=period)
+    if cohort is None:
+        cohort = cohort_groups(program=program, period=period)
+    rows = _split(dimension, uses, cohort)
+    if dimension == "category":
+        labels = dict(PublicCategory.choices)
+        result = [
+            Row(key=key, label=labels.get(key, key or "non renseigné"), **values)
+            for key, values in rows.items()
+        ]
+        return sorted(result, key=lambda r: (-r.people, -r.carnets, r.label))
     labels = _labels(dimension, rows)
     result = []
     for key, values in rows.items():
@@ -346,30 +434,8 @@ def breakdown(*, program: Program, period: Period, dimension: str) -> list[Row]:
     return sorted(result, key=lambda r: (-r.people, -r.carnets, r.label))
 
 
-def breakdown_by_category(*, program: Program, period: Period) -> list[Row]:
-    """The same split by the people's situations (a person may count in several)."""
-    labels = dict(PublicCategory.choices)
-    rows: dict[str, Row] = {}
-
-    def row(key):
-        return rows.setdefault(key, Row(key=key, label=labels.get(key, key or "non renseigné")))
-
-    path = "unit__carnet__beneficiary__categories"
-    for values in _uses(program, period).values(key=F(path)).annotate(**use_totals()).order_by():
-        for category in values.pop("key") or [""]:
-            target = row(category)
-            for name, number in values.items():
-                setattr(target, name, getattr(target, name) + number)
-    for categories, count in (
-        _cohort(program, period)
-        .values_list("beneficiary__categories")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("beneficiary__categories", "n")
-    ):
-        for category in categories or [""]:
-            row(category).carnets += count
-    return sorted(rows.values(), key=lambda r: (-r.people, -r.carnets, r.label))
+def breakdown_by_category(*, program: Program, period: Period, **read) -> list[Row]:
+    return breakdown(program=program, period=period, dimension="category", **read)
 
 
 def breakdown_by_theme(*, program: Program, period: Period) -> list[Row]:
@@ -429,7 +495,9 @@ def skill_progress(*, program: Program, period: Period) -> Progress:
         created_at__gte=period.start,
         created_at__lt=period.end,
     ).order_by("beneficiary_id", "created_at")
-    last_exit = {d.beneficiary_id: d for d in exits.only("beneficiary_id", "answers", "score")}
+    last_exit = {
+        d.beneficiary_id: d for d in exits.only("beneficiary_id", "answers", "score", "created_at")
+    }
     entries = {}
     for entry in (
         Diagnostic.objects.filter(
@@ -507,20 +575,26 @@ class Dashboard:
         return self.people / self.target if self.target else 0.0
 
 
-def program_dashboard(*, program: Program, period: Period) -> Dashboard:
+def program_dashboard(
+    *, program: Program, period: Period, uses: list[UseGroup] | None = None
+) -> Dashboard:
     """The headline figures of a program over a period."""
-    totals = _uses(program, period).aggregate(**use_totals())
+    if uses is None:
+        uses = period_uses(program=program, period=period)
     carnets = carnets_issued(program=program, period=period)
     return Dashboard(
         program=program,
         period=period,
-        people=totals["people"],
+        people=len({use.beneficiary for use in uses if use.consumed}),
         target=round(program.target_beneficiaries_per_year * period.days / 365),
-        units_used=totals["units"],
-        minutes_used=totals["minutes"],
+        units_used=sum(use.units for use in uses),
+        minutes_used=sum(use.minutes for use in uses),
         carnets=carnets,
         budget=budget_in_period(
-            program=program, period=period, committed_cents=carnets.committed_cents
+            program=program,
+            period=period,
+            committed_cents=carnets.committed_cents,
+            consumed_cents=sum(use.amount_cents for use in uses),
         ),
     )
 

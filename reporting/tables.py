@@ -6,7 +6,9 @@ from functools import cached_property
 
 from core.timezones import local
 from programs.models import Program
+from programs.selectors import program_today
 from reporting import selectors
+from reporting.enums import PeriodKind
 from reporting.exports import Column, Table
 from reporting.periods import Period
 from vouchers.enums import UnitEventKind
@@ -89,23 +91,39 @@ class FunderReport:
         self.program, self.period = program, period
 
     @cached_property
+    def uses(self) -> list[selectors.UseGroup]:
+        return selectors.period_uses(program=self.program, period=self.period)
+
+    @cached_property
+    def cohort(self) -> list[tuple]:
+        return selectors.cohort_groups(program=self.program, period=self.period)
+
+    @cached_property
     def board(self) -> selectors.Dashboard:
-        return selectors.program_dashboard(program=self.program, period=self.period)
+        return selectors.program_dashboard(program=self.program, period=self.period, uses=self.uses)
 
     @cached_property
     def burn(self) -> list[selectors.BurnPoint]:
+        this_month = program_today(self.program).replace(day=1)
+        if self.period.kind == PeriodKind.MONTH and self.period.first_day == this_month:
+            # The period is the month so far: its uses are already read.
+            return selectors.burn_down(
+                program=self.program, this_month_cents=self.board.budget.consumed_cents
+            )
         return selectors.burn_down(program=self.program)
 
     def by(self, dimension: str) -> list[selectors.Row]:
         cache = self.__dict__.setdefault("_by", {})
         if dimension not in cache:
-            if dimension == "category":
-                rows = selectors.breakdown_by_category(program=self.program, period=self.period)
-            elif dimension == "theme":
+            if dimension == "theme":
                 rows = selectors.breakdown_by_theme(program=self.program, period=self.period)
             else:
                 rows = selectors.breakdown(
-                    program=self.program, period=self.period, dimension=dimension
+                    program=self.program,
+                    period=self.period,
+                    dimension=dimension,
+                    uses=self.uses,
+                    cohort=self.cohort,
                 )
             cache[dimension] = rows
         return cache[dimension]

@@ -118,6 +118,9 @@ def test_closed_months_are_read_once_then_only_the_current_month(
     first = selectors.burn_down(program=money)
     with django_assert_num_queries(1):
         assert selectors.burn_down(program=money) == first
+    november = first[10].consumed_cents
+    with django_assert_num_queries(0):
+        assert selectors.burn_down(program=money, this_month_cents=november) == first
 
 
 def test_categories_themes_progress_and_satisfaction(activity):
