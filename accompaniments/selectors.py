@@ -1,7 +1,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accompaniments.enums import SessionKind, SessionStatus
@@ -219,3 +219,23 @@ def beneficiary_export_items(*, beneficiary) -> dict:
             .order_by("pk")
         ],
     }
+
+
+def sessions_page(
+    *, structure, program_slug: str = "", since=None, after: Session | None = None, limit: int
+) -> tuple[list[Session], bool]:
+    """A page of the structure's sessions by start then creation (the partner API's cursor:
+    the last session of the page before). Returns the page and whether more follow."""
+    qs = Session.objects.filter(structure=structure).select_related(
+        "program", "place", "mediator", "track"
+    )
+    if program_slug:
+        qs = qs.filter(program__slug=program_slug)
+    if since is not None:
+        qs = qs.filter(starts_at__date__gte=since)
+    if after is not None:
+        qs = qs.filter(
+            Q(starts_at__gt=after.starts_at) | Q(starts_at=after.starts_at, pk__gt=after.pk)
+        )
+    page = list(qs.order_by("starts_at", "pk")[: limit + 1])
+    return page[:limit], len(page) > limit

@@ -391,6 +391,34 @@ def unit_consume(
 # --- Sessions and workshops ---------------------------------------------------------------
 
 
+def _session_rules(
+    *, structure, place, program: Program, kind: str, starts_at, mediator, capacity: int, track
+) -> int:
+    """The rules a session holds when it is created or changed; returns its capacity."""
+    if place.structure_id != structure.pk:
+        raise AccompanimentsError("Ce lieu n'appartient pas à votre structure.", field="place")
+    if not agreement_active(
+        program=program, structure=structure, on=program_today(program, starts_at)
+    ):
+        raise AccompanimentsError(
+            f"Aucune convention active pour {program.name} à cette date.", field="starts_at"
+        )
+    if not mediator.memberships.filter(organisation=structure, is_active=True).exists():
+        raise AccompanimentsError(
+            "Le médiateur doit faire partie de votre structure.", field="mediator"
+        )
+    if track is not None and track.program_id != program.pk:
+        raise AccompanimentsError(f"Ce parcours n'est pas un parcours de {program.name}.", "track")
+    if kind == SessionKind.INDIVIDUAL:
+        return 1
+    if capacity > program.max_group_size:
+        raise AccompanimentsError(
+            f"Un atelier de {program.name} accueille {program.max_group_size} personnes au plus.",
+            field="capacity",
+        )
+    return capacity
+
+
 def session_create(
     *,
     actor,
@@ -406,20 +434,16 @@ def session_create(
     themes=(),
     title: str = "",
 ) -> Session:
-    if place.structure_id != structure.pk:
-        raise AccompanimentsError("Ce lieu n'appartient pas à votre structure.")
-    if not agreement_active(
-        program=program, structure=structure, on=program_today(program, starts_at)
-    ):
-        raise AccompanimentsError(f"Aucune convention active pour {program.name} à cette date.")
-    if not mediator.memberships.filter(organisation=structure, is_active=True).exists():
-        raise AccompanimentsError("Le médiateur doit faire partie de votre structure.")
-    if kind == SessionKind.INDIVIDUAL:
-        capacity = 1
-    elif capacity > program.max_group_size:
-        raise AccompanimentsError(
-            f"Un atelier de {program.name} accueille {program.max_group_size} personnes au plus."
-        )
+    capacity = _session_rules(
+        structure=structure,
+        place=place,
+        program=program,
+        kind=kind,
+        starts_at=starts_at,
+        mediator=mediator,
+        capacity=capacity,
+        track=track,
+    )
     session = Session.objects.create(
         structure=structure,
         place=place,
@@ -436,6 +460,108 @@ def session_create(
     )
     audit_record(actor=actor, action="session.created", obj=session, organisation_id=structure.pk)
     return session
+
+
+# What session_update may change (a session keeps its structure, program and kind).
+SESSION_CHANGES = ("place", "starts_at", "duration_minutes", "mediator", "capacity", "track")
+SESSION_TEXTS = ("title", "themes")
+
+
+def _still_to_come(session: Session) -> None:
+    if session.status != SessionStatus.PLANNED or session.starts_at <= timezone.now():
+        raise AccompanimentsError(
+            "Cette séance a commencé, est terminée ou annulée : elle ne se modifie plus."
+        )
+
+
+def session_update(*, actor, session: Session, **changes) -> Session:
+    """Changes a session still to come, under the rules of its creation; capacity never goes
+    under the seats taken. People booked are told of a new hour or place."""
+    unknown = set(changes) - set(SESSION_CHANGES) - set(SESSION_TEXTS)
+    if unknown:
+        raise AccompanimentsError(f"Ne se modifie pas : {', '.join(sorted(unknown))}.")
+    _still_to_come(session)
+    merged = {name: changes.get(name, getattr(session, name)) for name in SESSION_CHANGES}
+    capacity = _session_rules(
+        structure=session.structure,
+        place=merged["place"],
+        program=session.program,
+        kind=session.kind,
+        starts_at=merged["starts_at"],
+        mediator=merged["mediator"],
+        capacity=merged["capacity"],
+        track=merged["track"],
+    )
+    if merged["starts_at"] <= timezone.now():
+        raise AccompanimentsError("Le nouveau début doit être à venir.", field="starts_at")
+    values = {
+        "place": merged["place"],
+        "starts_at": merged["starts_at"],
+        "duration_minutes": merged["duration_minutes"],
+        "mediator": merged["mediator"],
+        "capacity": capacity,
+        "track": merged["track"],
+        "title": changes.get("title", session.title),
+        "themes": list(changes.get("themes", session.themes)),
+    }
+    moved = values["starts_at"] != session.starts_at or values["place"].pk != session.place_id
+    with transaction.atomic():
+        if not Session.objects.filter(
+            pk=session.pk,
+            status=SessionStatus.PLANNED,
+            starts_at__gt=timezone.now(),
+            seats_taken__lte=capacity,
+        ).update(**values, **({"reminder_sent_at": None} if moved else {})):
+            raise AccompanimentsError(
+                f"{session.seats_taken} personnes sont déjà inscrites : gardez au moins "
+                f"{session.seats_taken} places.",
+                field="capacity",
+            )
+        session.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="session.updated",
+            obj=session,
+            organisation_id=session.structure_id,
+            data={"fields": sorted(changes)},
+        )
+        if moved:
+            _tell_participants(
+                session, subject=f"Changement : {session}", text="Nouvel horaire ou lieu : "
+            )
+    return session
+
+
+def session_cancel(*, actor, session: Session, reason: str) -> Session:
+    """Cancels a session still to come; the people booked or waiting are told."""
+    reason = reason.strip()
+    if not reason:
+        raise AccompanimentsError("Motif : dites pourquoi la séance est annulée.", field="reason")
+    _still_to_come(session)
+    with transaction.atomic():
+        if not Session.objects.filter(
+            pk=session.pk, status=SessionStatus.PLANNED, starts_at__gt=timezone.now()
+        ).update(status=SessionStatus.CANCELLED):
+            raise AccompanimentsError("Cette séance ne peut plus être annulée.")
+        session.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="session.cancelled",
+            obj=session,
+            organisation_id=session.structure_id,
+            data={"reason": reason[:300]},
+        )
+        _tell_participants(
+            session, subject=f"Séance annulée : {session}", text=f"Annulé ({reason[:200]}) : "
+        )
+    return session
+
+
+def _tell_participants(session: Session, *, subject: str, text: str) -> None:
+    waiting = (ParticipantStatus.BOOKED, ParticipantStatus.WAITING)
+    people = session.participants.filter(status__in=waiting).select_related("beneficiary")
+    for participant in people.order_by("pk"):
+        _notify_person(participant.beneficiary, subject=subject, text=text + _session_line(session))
 
 
 def participant_book(*, actor, session: Session, beneficiary, booked_by=None) -> Participant:

@@ -13,18 +13,23 @@ from ninja.errors import (
 )
 
 from accompaniments.api import router as accompaniments_router
+from accompaniments.api import sessions_router
 from api.auth import ApiKeyAuth, rate_per_minute
+from api.places import router as places_router
 from api.problems import PROBLEM_CONTENT_TYPE, Problem, problem, validation_problem
 from api.stats import router as stats_router
 from core.exceptions import PassnumError
 
-DESCRIPTION = """API de passnum : utiliser des chèques et des heures depuis un autre logiciel.
+DESCRIPTION = """API de passnum : utiliser des chèques et des heures depuis un autre logiciel,
+publier les séances d'une structure, lire les lieux (publics, sans clé : standard national des
+lieux de médiation numérique v1.0.2, et GeoJSON ; pagination par curseur `next_cursor`).
 
 Chaque demande porte une clé d'API de l'organisation (`Authorization: Bearer pn_…`), qui a des
 droits (`units:consume`, `sessions:write`, `stats:read`) et une limite de demandes par minute.
 Toute demande refusée avant l'opération reçoit un document « problem details » (RFC 9457,
 `application/problem+json`) avec un message en français : 400 corps illisible (pas du JSON),
-401 clé absente ou inconnue, 403 droit manquant, 413 corps trop grand, 422 demande invalide
+401 clé absente ou inconnue, 403 droit manquant, 404 séance inconnue, 413 corps trop grand, 422
+demande invalide
 (`errors` nomme chaque champ en cause) ou refusée, 429 trop de demandes (en-tête
 `Retry-After`)."""
 
@@ -34,6 +39,7 @@ PROBLEM_RESPONSES = {
     401: "Clé d'API absente, inconnue ou désactivée.",
     403: "La clé n'a pas le droit que demande l'opération.",
     413: "Corps de la requête trop grand.",
+    404: "Introuvable : l'objet nommé dans l'adresse n'existe pas pour cette clé.",
     422: "Demande invalide (en-tête ou corps hors du schéma) ou refusée.",
     429: "Trop de demandes pour cette clé : réessayer après `Retry-After` secondes.",
 }
@@ -57,9 +63,12 @@ class PassnumApi(NinjaAPI):
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(definition.pop("$defs", {}))
         schemas["Problem"] = definition
-        for operations in schema["paths"].values():
+        for path, operations in schema["paths"].items():
             for operation in operations.values():
-                statuses = []
+                if content_type := operation.pop("x-content-type", None):
+                    success = operation["responses"][200]["content"]
+                    success[content_type] = success.pop("application/json")
+                statuses = [404] if "{" in path else []
                 if operation.get("requestBody"):
                     statuses += [400, 413, 422]
                 elif operation.get("parameters"):
@@ -90,6 +99,8 @@ api = PassnumApi(
 )
 api.add_router("/units/", accompaniments_router)
 api.add_router("/stats/", stats_router)
+api.add_router("/sessions/", sessions_router)
+api.add_router("/places/", places_router)
 
 
 @api.exception_handler(PassnumError)

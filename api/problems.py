@@ -55,8 +55,23 @@ def _message(error: dict) -> str:
         return "nombre entier attendu"
     if kind in ("model_attributes_type", "model_type", "dict_type"):
         return "objet JSON attendu"
+    if kind == "timezone_aware":
+        return "date-heure avec son fuseau attendue (par exemple 2026-12-01T09:00:00+04:00)"
+    if kind in ("datetime_parsing", "datetime_type", "datetime_from_date_parsing"):
+        return "date-heure ISO 8601 attendue"
+    if kind in ("date_parsing", "date_type", "date_from_datetime_parsing"):
+        return "date AAAA-MM-JJ attendue"
+    if kind in ("uuid_parsing", "uuid_type"):
+        return "UUID attendu"
+    if kind == "greater_than_equal":
+        return f"au moins {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"au plus {ctx.get('le')}"
+    if kind == "list_type":
+        return "liste attendue"
     if kind == "enum":
-        return f"valeur attendue parmi : {ctx.get('expected')}"
+        expected = str(ctx.get("expected", "")).replace("' or '", "' ou '")
+        return f"valeur attendue parmi : {expected}"
     return "valeur invalide"
 
 
@@ -66,8 +81,8 @@ def _field(loc) -> tuple[str, str]:
     parts = [str(part) for part in loc]
     location = parts[0] if parts else ""
     names = parts[1:]
-    if location == "body" and len(names) > 1:
-        names = names[1:]  # the view's parameter name (payload) means nothing to a client
+    if location in ("body", "query") and len(names) > 1 and names[0] in ("payload", "query"):
+        names = names[1:]  # the view's parameter name means nothing to a client
     return ".".join(names) or location, location
 
 

@@ -356,3 +356,46 @@ def places_without_structure(*, query: str, limit: int = 20) -> list[Place]:
             | Q(code_postal=word)
         )
     return list(places.order_by("commune", "nom")[:limit])
+
+
+def places_page(
+    *,
+    filters: PlaceFilters | None = None,
+    code_insee: str = "",
+    code_postal: str = "",
+    departement: str = "",
+    after: int | None = None,
+    limit: int = 100,
+) -> tuple[list[Place], bool]:
+    """One page of places in a stable order (the partner API's cursor): those after `after`,
+    filtered by commune, postcode or département, and, within each filter group, places with
+    at least one of the chosen values (as place_search). Returns the page and whether more
+    places follow."""
+    filters = filters or PlaceFilters()
+    qs = Place.objects.order_by("pk")
+    if after is not None:
+        qs = qs.filter(pk__gt=after)
+    if code_insee:
+        qs = qs.filter(Q(code_insee=code_insee) | Q(code_insee="", commune_ref_id=code_insee))
+    if code_postal:
+        qs = qs.filter(code_postal=code_postal)
+    if departement:
+        qs = qs.filter(
+            Q(code_insee__startswith=departement)
+            | Q(code_insee="", commune_ref__departement_id=departement)
+        )
+    if filters.program_id:
+        qs = qs.filter(program_links__program_id=filters.program_id)
+    page: list[Place] = []
+    for place in qs.iterator(chunk_size=500):
+        if not (
+            _any(filters.services, place.services)
+            and _any(filters.publics, place.publics_specifiquement_adresses)
+            and _any(filters.fees, place.frais_a_charge)
+            and _any(filters.support_modes, place.modalites_accompagnement)
+        ):
+            continue
+        page.append(place)
+        if len(page) > limit:
+            return page[:limit], True
+    return page, False
