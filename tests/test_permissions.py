@@ -83,6 +83,36 @@ MATRIX: dict[str, Entry] = {
     "public:accessibility": entry(default=200, anonymous=200),
     "public:legal": entry(default=200, anonymous=200),
     "public:personal_data": entry(default=200, anonymous=200),
+    "public:agenda": entry(default=200, anonymous=200),
+    "reporting:open_data": entry(default=200, anonymous=200),
+    "reporting:open_data_csv": entry(default=200, anonymous=200),
+    "reporting:open_data_json": entry(default=200, anonymous=200),
+    "reporting:structure": entry(_pk("structure"), structure=200, mediator=200),
+    "reporting:structure_export": entry(
+        lambda w: {"pk": w.structure.pk, "table": "structure-par-programme"},
+        structure=200,
+        mediator=200,
+    ),
+    "reporting:prescriber": entry(_pk("prescriber"), owner=K.PRESCRIBER, prescriber=200),
+    "reporting:prescriber_export": entry(
+        lambda w: {"pk": w.prescriber.pk, "table": "carnets-non-utilises"},
+        owner=K.PRESCRIBER,
+        prescriber=200,
+    ),
+    "reporting:prescriber_follow_up": entry(
+        _pk("prescriber"), owner=K.PRESCRIBER, method="post", prescriber=404
+    ),
+    "accounts:signup": entry(default=200, anonymous=200),
+    "accounts:signup_confirm": entry(lambda w: {"token": "jeton-faux"}, default=410, anonymous=410),
+    "accounts:habilitation": entry(_pk("structure"), structure=200, mediator=200),
+    "accounts:habilitations": entry(owner=K.OPERATOR, operator=200, other=200),
+    "accounts:habilitation_detail": entry(
+        _pk("structure"), owner=K.OPERATOR, operator=200, other=200
+    ),
+    "places:edit": entry(_pk("place"), structure=200, mediator=200, operator=200),
+    "places:export_data_inclusion": entry(
+        lambda w: {"kind": "structures", "extension": "json"}, default=200, anonymous=200
+    ),
     # accounts
     "accounts:login": entry(default=REDIRECT, anonymous=200),
     "accounts:login_code": entry(default=REDIRECT),
@@ -302,6 +332,20 @@ MATRIX: dict[str, Entry] = {
     "api:openapi-view": entry(default=200, anonymous=200),
     "api:api-root": entry(default=404, anonymous=404),
     "api:consume": entry(method="post", default=401, anonymous=401),
+    "api:stats_program": entry(
+        lambda w: {"slug": w.program.slug}, owner=K.FUNDER, default=401, anonymous=401
+    ),
+    "api:sessions_list": entry(default=401, anonymous=401),
+    "api:sessions_create": entry(method="post", default=401, anonymous=401),
+    "api:sessions_get": entry(lambda w: {"session_id": w.session.uuid}, default=401, anonymous=401),
+    "api:sessions_update": entry(
+        lambda w: {"session_id": w.session.uuid}, default=401, anonymous=401
+    ),
+    "api:sessions_cancel": entry(
+        lambda w: {"session_id": w.session.uuid}, method="post", default=401, anonymous=401
+    ),
+    "api:places_list": entry(default=200, anonymous=200),
+    "api:places_geojson": entry(default=200, anonymous=200),
 }
 
 
