@@ -189,7 +189,8 @@ def batch_csv(*, batch: PaymentBatch) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for line in batch_lines(batch):
+    # Read by chunks: a batch of 500,000 lines is never held as instances all at once.
+    for line in batch_lines(batch).iterator(chunk_size=2000):
         event = line.event
         structure = line.structure
         writer.writerow(
