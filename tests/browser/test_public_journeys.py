@@ -52,6 +52,8 @@ def test_the_public_finds_a_place_near_saint_paul_and_reads_its_workshops(page, 
     map_box = page.locator("#carte-lieux").bounding_box()
     list_box = page.locator("#liste-lieux").bounding_box()
     assert map_box["y"] < list_box["y"]
+    zoom_in = page.locator(".leaflet-control-zoom-in")
+    assert zoom_in.get_attribute("aria-label") == "Rapprocher (zoom avant)"  # not "Zoom in"
     check_page(page, "recherche-saint-paul")
 
     page.get_by_label("Accepte le programme").select_option(label=workshop.program.name)
