@@ -101,6 +101,17 @@ def test_an_unknown_commune_keeps_the_list_open_and_says_why(page, live_server, 
     expect(message).to_contain_text("Aucune commune ne correspond à « Zzyzx »")
     assert box.get_attribute("aria-expanded") == "true"  # the list stays open
     assert page.url.endswith("/lieux/")  # nothing was sent
+    # Typed, left (the list closes), come back and Enter: the commune is looked up again.
+    box.fill("")
+    box.click()
+    page.keyboard.type("97470", delay=15)
+    page.wait_for_selector('[role="option"][data-value="97410"]')
+    page.locator("h1").click()
+    expect(page.locator('[role="option"][data-value="97410"]')).to_have_count(0)
+    box.click()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*commune=97410.*"))
+    assert "de Saint-Benoît" in page.locator("#resultats-titre").inner_text()
 
 
 def test_a_person_checks_their_balance(page, live_server, demo):
