@@ -9,6 +9,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.tables import Table
 
+from core.text import phone_display
 from core.timezones import local
 from places.selectors import opening_hours_plain
 
@@ -45,7 +46,9 @@ def orientation_sheet_pdf(orientation) -> bytes:
         ),
     ]
     if place.telephone:
-        story.append(Paragraph(escape(f"Téléphone : {place.telephone}"), styles["Normal"]))
+        story.append(
+            Paragraph(escape(f"Téléphone : {phone_display(place.telephone)}"), styles["Normal"])
+        )
     story.append(Paragraph("Quand y aller", styles["Heading2"]))
     if place.horaires_valid:
         story.append(Table(opening_hours_plain(place), hAlign="LEFT"))

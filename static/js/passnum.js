@@ -32,6 +32,7 @@
 
     function close() {
       list.innerHTML = "";
+      swappedFor = null;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
       active = -1;
@@ -108,9 +109,14 @@
       else if (event.key === "Enter" && !(hidden && hidden.value) && input.value.trim().length > 1) {
         event.preventDefault();
         if (swappedFor === input.value) { enterWithoutChoice(); return; }
-        // The proposals for what was typed are still on their way.
+        // The proposals for what was typed are on their way, or are asked for now.
         pendingEnter = true;
         say("Recherche de la commune…");
+        if (!input.classList.contains("htmx-request") && window.htmx) {
+          htmx.ajax("GET", input.getAttribute("hx-get") + "&q=" + encodeURIComponent(input.value), {
+            target: list, swap: "innerHTML"
+          });
+        }
         setTimeout(function () {
           if (pendingEnter) { pendingEnter = false; enterWithoutChoice(); }
         }, 3000);

@@ -3,13 +3,14 @@ rows), primary actions are 44 px, every link and button shows words, axe finds n
 each page is saved at 360 and 1280 px. One demo load, every role in turn."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from accompaniments.models import Session
-from beneficiaries.models import Beneficiary
+from beneficiaries.models import Beneficiary, Orientation
 from demo.accounts import organisation
 from programs.models import Program
 from tests.browser.checks import check_page
@@ -40,6 +41,7 @@ def test_the_working_pages_hold_on_a_phone(page, live_server, demo):
     kk = Program.objects.get(slug=f"kap-konekt-{year}")
     le_port = organisation("structure_le_port")
     ft = organisation("france_travail_974")
+    ccas = organisation("ccas_saint_paul")
     workshop = Session.objects.get(kind="collective", structure=le_port)
     person = Beneficiary.objects.filter(prescriber=ft).first()
 
@@ -69,6 +71,20 @@ def test_the_working_pages_hold_on_a_phone(page, live_server, demo):
         (f"/beneficiaires/organisations/{ft.pk}/orientations-envoyees/", "orientations", 0),
     ]:
         _visit(page, live_server, path, name, actions)
+
+    _logout(page, live_server)
+    _login(page, live_server, "ccas@demo.example")
+    orientation = Orientation.objects.filter(prescriber=ccas).first()
+    for path, name, actions in [
+        (f"/beneficiaires/orientations/{orientation.pk}/", "fiche-orientation", 2),
+        (f"/beneficiaires/organisations/{ccas.pk}/orientations-envoyees/", "envoyees", 0),
+        (f"/lieux/{workshop.place_id}/", "fiche-lieu-prescripteur", 2),
+    ]:
+        _visit(page, live_server, path, name, actions)
+    assert page.get_by_role("link", name="Orienter une personne vers ce lieu").is_visible()
+    page.goto(f"{live_server.url}/beneficiaires/orientations/{orientation.pk}/")
+    phone = page.locator("main a[href^='tel:']").first.inner_text()
+    assert re.fullmatch(r"0\d( \d\d){4}", phone), phone  # read by pairs
 
     _logout(page, live_server)
     _login(page, live_server, "financeur@demo.example")

@@ -52,6 +52,8 @@ def test_the_public_finds_a_place_near_saint_paul_and_reads_its_workshops(page, 
     map_box = page.locator("#carte-lieux").bounding_box()
     list_box = page.locator("#liste-lieux").bounding_box()
     assert map_box["y"] < list_box["y"]
+    zoom_in = page.locator(".leaflet-control-zoom-in")
+    assert zoom_in.get_attribute("aria-label") == "Rapprocher (zoom avant)"  # not "Zoom in"
     check_page(page, "recherche-saint-paul")
 
     page.get_by_label("Accepte le programme").select_option(label=workshop.program.name)
@@ -99,6 +101,17 @@ def test_an_unknown_commune_keeps_the_list_open_and_says_why(page, live_server, 
     expect(message).to_contain_text("Aucune commune ne correspond à « Zzyzx »")
     assert box.get_attribute("aria-expanded") == "true"  # the list stays open
     assert page.url.endswith("/lieux/")  # nothing was sent
+    # Typed, left (the list closes), come back and Enter: the commune is looked up again.
+    box.fill("")
+    box.click()
+    page.keyboard.type("97470", delay=15)
+    page.wait_for_selector('[role="option"][data-value="97410"]')
+    page.locator("h1").click()
+    expect(page.locator('[role="option"][data-value="97410"]')).to_have_count(0)
+    box.click()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*commune=97410.*"))
+    assert "de Saint-Benoît" in page.locator("#resultats-titre").inner_text()
 
 
 def test_a_person_checks_their_balance(page, live_server, demo):

@@ -48,3 +48,15 @@ def test_the_commune_of_the_search_is_not_marked_optional(client, communes):
     assert error.count("Indiquez une commune ou un code postal") == 1
     around_me = client.get("/lieux/", {"latitude": "-21.0", "longitude": "55.3", "radius": "5"})
     assert around_me.context["form"].is_valid()
+
+
+def test_de_before_a_name_goes_through_the_elision_filter():
+    """ "de {{ commune.name }}" would print "de Agen": templates write {{ commune.name|of }}."""
+    pattern = re.compile(r"\b[dD]e \{\{ ?[\w.]*(commune|origin|name|nom|label)[\w.]* ?\}\}")
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in ROOT.glob("**/templates/**/*.html")
+        if ".venv" not in path.parts
+        for match in pattern.finditer(path.read_text())
+    ]
+    assert found == []
