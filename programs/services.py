@@ -300,7 +300,7 @@ def program_update(*, actor, program: Program, **fields) -> Program:
                 value = sorted(set(value))
                 if value != sorted(program.eligible_categories):
                     changes[name] = value
-            elif name in ("diagnostic_questions",):
+            elif name == "diagnostic_questions":
                 if list(value) != list(program.diagnostic_questions):
                     changes[name] = list(value)
             elif getattr(program, name) != value:
@@ -315,7 +315,7 @@ def program_update(*, actor, program: Program, **fields) -> Program:
             if name not in _M2M_SETTINGS:
                 setattr(program, name, value)
         program.full_clean(exclude=["lead_funder", "slug"])
-        program.save()
+        program.save(update_fields=[name for name in changes if name not in _M2M_SETTINGS])
         for name in _M2M_SETTINGS:
             if name in changes:
                 getattr(program, name).set(changes[name])
