@@ -43,6 +43,10 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_ENABLED = "accounts.two_factor_enabled", "Double authentification activée"
     TWO_FACTOR_DISABLED = "accounts.two_factor_disabled", "Double authentification désactivée"
     SIGNED_UP = "accounts.signed_up", "Inscription d'une organisation"
+    SIGNUP_EXISTING_ACCOUNT = (
+        "accounts.signup_existing_account",
+        "Inscription tentée avec l'adresse d'un compte existant",
+    )
     SIGNUP_CONFIRMED = "accounts.signup_confirmed", "Adresse e-mail de l'inscription confirmée"
     HABILITATION_VALIDATED = "accounts.habilitation_validated", "Habilitation validée"
     HABILITATION_REFUSED = "accounts.habilitation_refused", "Habilitation refusée"

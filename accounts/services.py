@@ -16,6 +16,7 @@ from accounts.enums import ApiScope, AuditAction, Habilitation, OrganisationKind
 from accounts.exceptions import AccountsError, InvitationInvalid, LastAdminError, SignupInvalid
 from accounts.models import ApiKey, DeclaredPlace, Invitation, Membership, Organisation, User
 from accounts.validators import clean_identifier
+from core.models import AuditEntry
 from core.registry import ORGANISATION_VALIDATED, contributions
 from core.services import audit_record, send_after_commit
 
@@ -454,7 +455,12 @@ def organisation_signup(
             raise AccountsError("Chaque lieu a une commune.", field="places")
     ip_hash = _ip_hash(ip)
     since = timezone.now() - timedelta(hours=1)
-    recent = Organisation.objects.filter(signup_ip_hash=ip_hash, created_at__gte=since).count()
+    # Both outcomes count, so that the form cannot be used to flood an address with e-mails.
+    recent = AuditEntry.objects.filter(
+        action__in=[AuditAction.SIGNED_UP, AuditAction.SIGNUP_EXISTING_ACCOUNT],
+        data__ip=ip_hash,
+        at__gte=since,
+    ).count()
     if recent >= settings.PASSNUM_SIGNUPS_PER_HOUR:
         raise AccountsError(
             "Trop d'inscriptions depuis cette connexion en une heure : réessayez plus tard."
@@ -462,6 +468,12 @@ def organisation_signup(
     email = email.strip().lower()
     with transaction.atomic():
         if User.objects.filter(email=email).exists():
+            audit_record(
+                actor=None,
+                action=AuditAction.SIGNUP_EXISTING_ACCOUNT,
+                object_type="accounts.user",
+                data={"ip": ip_hash},
+            )
             send_after_commit(
                 subject="Inscription sur passnum : vous avez déjà un compte",
                 text=render_to_string(
@@ -475,6 +487,13 @@ def organisation_signup(
                 emails=[email],
             )
             return None
+        for field, value in (("siret", clean_identifier(siret)), ("rna", clean_identifier(rna))):
+            if value and Organisation.objects.filter(**{field: value}).exists():
+                raise AccountsError(
+                    f"Une organisation avec ce numéro {field.upper()} est déjà inscrite : "
+                    "demandez à son administrateur de vous inviter.",
+                    field=field,
+                )
         organisation = organisation_create(
             actor=None, name=name, kinds=[kind], siret=siret, rna=rna, commune=commune
         )
@@ -499,7 +518,7 @@ def organisation_signup(
             action=AuditAction.SIGNED_UP,
             obj=organisation,
             organisation_id=organisation.pk,
-            data={"kind": kind, "places": len(places)},
+            data={"kind": kind, "places": len(places), "ip": ip_hash},
         )
         send_after_commit(
             subject="Confirmez l'inscription de votre organisation sur passnum",

@@ -281,6 +281,15 @@ def program_editable_fields(*, program: Program) -> set[str] | None:
 
 
 _M2M_SETTINGS = ("departements", "communes")
+# What a carnet takes from its program when it is issued, and that cannot change after the
+# first one (budget_reserve checks them against the row).
+PROGRAM_ISSUE_SETTINGS = (
+    "unit_kind",
+    "unit_value_cents",
+    "hourly_rate_individual_cents",
+    "hourly_rate_collective_cents",
+    "validity_mode",
+)
 
 
 def program_update(*, actor, program: Program, **fields) -> Program:
@@ -302,7 +311,7 @@ def program_update(*, actor, program: Program, **fields) -> Program:
                 value = sorted(set(value))
                 if value != sorted(program.eligible_categories):
                     changes[name] = value
-            elif name in ("diagnostic_questions",):
+            elif name == "diagnostic_questions":
                 if list(value) != list(program.diagnostic_questions):
                     changes[name] = list(value)
             elif getattr(program, name) != value:
@@ -317,7 +326,7 @@ def program_update(*, actor, program: Program, **fields) -> Program:
             if name not in _M2M_SETTINGS:
                 setattr(program, name, value)
         program.full_clean(exclude=["lead_funder", "slug"])
-        program.save()
+        program.save(update_fields=[name for name in changes if name not in _M2M_SETTINGS])
         for name in _M2M_SETTINGS:
             if name in changes:
                 getattr(program, name).set(changes[name])
@@ -424,6 +433,16 @@ def budget_reserve(*, program: Program, prescriber: Organisation, units: int) ->
             raise QuotaExceeded(
                 f"Le quota {of(prescriber.name)} pour {program.name} ne permet pas "
                 f"de remettre {units} {program.unit_word(units)} de plus."
+            )
+        # The carnet is made with the settings the caller read: they must still be the
+        # program's. FOR UPDATE waits for a change of settings being saved (program_update
+        # holds the row), then finds the row no longer matching.
+        current = Program.objects.select_for_update().filter(
+            pk=program.pk, **{name: getattr(program, name) for name in PROGRAM_ISSUE_SETTINGS}
+        )
+        if not list(current.values_list("pk", flat=True)):
+            raise ProgramsError(
+                f"Les réglages de {program.name} viennent de changer : recommencez la remise."
             )
         try:
             budget_move(program=program, committed=cost)

@@ -98,6 +98,8 @@ class TerritoryMultipleWidget(forms.Widget):
 
     def value_from_datadict(self, data, files, name):
         chosen = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+        if isinstance(chosen, str):
+            chosen = [chosen]
         return list(chosen) + _split_entries(data.get(f"{name}_label", ""))
 
     def value_omitted_from_data(self, data, files, name):

@@ -177,6 +177,19 @@ def test_sign_ups_are_counted_per_address_and_hour(communes, settings):
     _signup(email="d@exemple.fr", siret="90000001910000", ip="10.0.0.2")  # another address
 
 
+def test_sign_ups_with_an_existing_address_count_too(
+    communes, settings, make_member, make_organisation
+):
+    settings.PASSNUM_SIGNUPS_PER_HOUR = 2
+    make_member(make_organisation(), email="deja@exemple.fr")
+    assert _signup(email="deja@exemple.fr") is None
+    assert _signup(email="deja@exemple.fr") is None
+    sent = len(mail.outbox)
+    with pytest.raises(AccountsError):
+        _signup(email="deja@exemple.fr")
+    assert len(mail.outbox) == sent
+
+
 def test_a_bad_or_expired_link_is_refused(client, communes, settings):
     _signup()
     token = _link(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
@@ -220,6 +233,10 @@ def test_the_sign_up_form_checks_siret_rna_and_places(client, communes):
     assert "clé de contrôle est fausse" in wrong
     la_poste = client.post("/compte/inscription/", _form(siret="35600000000047"))
     assert "Vérifiez votre boîte e-mail" in la_poste.content.decode()
+    again = client.post(
+        "/compte/inscription/", _form(email="autre@exemple.fr", siret="35600000000047")
+    )
+    assert "numéro SIRET est déjà inscrite" in again.content.decode()
     rna = client.post(
         "/compte/inscription/", _form(email="rna@exemple.fr", siret="", rna="X123")
     ).content.decode()

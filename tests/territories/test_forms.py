@@ -44,6 +44,8 @@ def test_several_territories_come_from_checked_boxes_and_from_typed_names(commun
     ]
     assert "« 999 »" in form.errors["departements"][0]
     assert Form().is_valid() is False and Form({}).is_valid()
+    plain = Form({"departements": "974", "communes": ["97407"]})
+    assert plain.is_valid() and [d.code for d in plain.cleaned_data["departements"]] == ["974"]
 
 
 def test_the_departement_autocomplete_offers_options(client, communes):
