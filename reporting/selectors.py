@@ -12,6 +12,8 @@ Definitions (the page "Colonnes des exports" says them in French):
   to the funders at the program's closing)."""
 
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
@@ -28,10 +30,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 
 from accompaniments.enums import ParticipantStatus, SessionStatus
 from accompaniments.models import Participant, SatisfactionSurvey, Session
@@ -149,31 +152,22 @@ def carnets_issued(*, program: Program, period: Period) -> Carnets:
             used=Count("units", filter=Q(units__minutes_left__lt=60)),
             done=Count("units", filter=Q(units__state__in=USED_STATES)),
             gone=Count("units", filter=Q(units__state=UnitState.EXPIRED)),
-            live=Count("units", filter=live),
-            minutes_used=Coalesce(Sum(60 - F("units__minutes_left"), filter=live), 0),
+            live_units=Count("units", filter=live),
+            used_minutes=Coalesce(Sum(60 - F("units__minutes_left"), filter=live), 0),
             value=Coalesce(Sum("units__value_cents"), 0),
         )
-        .values_list("units_count", "used", "done", "gone", "live", "minutes_used", "value")
         .order_by()
     )
-    issued = started = finished = expired = units = minutes = committed = 0
-    for count, used, done, gone, live_units, used_minutes, value in per_carnet:
-        issued += 1
-        started += used > 0
-        finished += done == count
-        expired += gone > 0
-        units += live_units
-        minutes += used_minutes
-        committed += value
-    return Carnets(
-        issued=issued,
-        started=started,
-        finished=finished,
-        expired=expired,
-        units=units,
-        minutes_used=minutes,
-        committed_cents=committed,
+    totals = per_carnet.aggregate(
+        issued=Count("pk"),
+        started=Count("pk", filter=Q(used__gt=0)),
+        finished=Count("pk", filter=Q(done=F("units_count"))),
+        expired=Count("pk", filter=Q(gone__gt=0)),
+        units=Coalesce(Sum("live_units"), 0),
+        minutes_used=Coalesce(Sum("used_minutes"), 0),
+        committed_cents=Coalesce(Sum("value"), 0),
     )
+    return Carnets(**totals)
 
 
 @dataclass(frozen=True)
@@ -318,7 +312,7 @@ class UseGroup:
 
     beneficiary: int
     commune: str
-    categories: list
+    categories: tuple
     prescriber: int
     track: int | None
     structure: int | None
@@ -332,10 +326,11 @@ def period_uses(*, program: Program, period: Period) -> list[UseGroup]:
     """One read of the period's uses, grouped finely enough for every total and split."""
     rows = (
         _uses(program, period)
+        .annotate(categories_text=Cast("unit__carnet__beneficiary__categories", TextField()))
         .values_list(
             "unit__carnet__beneficiary",
             "unit__carnet__beneficiary__commune",
-            "unit__carnet__beneficiary__categories",
+            "categories_text",
             "unit__carnet__prescriber",
             "unit__carnet__track",
             "organisation",
@@ -348,17 +343,25 @@ def period_uses(*, program: Program, period: Period) -> list[UseGroup]:
         )
         .order_by()
     )
-    return [UseGroup(*row) for row in rows]
+    return [UseGroup(b, commune, _categories(text), *rest) for b, commune, text, *rest in rows]
+
+
+@functools.lru_cache(maxsize=256)
+def _categories(text: str | None) -> tuple:
+    """A person's situations, from the JSON text the grouping read (few distinct values)."""
+    return tuple(json.loads(text)) if text else ()
 
 
 def cohort_groups(*, program: Program, period: Period) -> list[tuple]:
     """Carnets issued in the period by (commune, categories, prescriber, track): count."""
-    return list(
+    rows = (
         _cohort(program, period)
-        .values_list("beneficiary__commune", "beneficiary__categories", "prescriber", "track")
+        .annotate(categories_text=Cast("beneficiary__categories", TextField()))
+        .values_list("beneficiary__commune", "categories_text", "prescriber", "track")
         .annotate(n=Count("pk"))
         .order_by()
     )
+    return [(commune, _categories(text), *rest) for commune, text, *rest in rows]
 
 
 def _keys(dimension: str, commune, categories, prescriber, track, structure=None) -> list:
