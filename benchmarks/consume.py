@@ -7,7 +7,10 @@ SQL over psycopg from 2 processes (lock the unit by serial, conditional update, 
 pricing line, person served, idempotency record). Prints throughput, p50/p99 latency and the
 ratios. Last line: one JSON object with the figures and the targets.
 
-    python benchmarks/consume.py [--quick] [--clients 8]
+    python benchmarks/consume.py [--quick] [--clients 8] [--national]
+
+--national: on the national dataset (benchmarks/national.py), the vouchers of its largest
+program, with EXPLAIN of the unit lock (index use checked); the vouchers used stay used.
 """
 
 import argparse
@@ -25,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
-PG_DATABASE = "passnum_bench_consume"
+PG_DATABASE = os.environ.get("PG_BENCH_DATABASE", "passnum_bench_consume")
 TARGETS = {"http_to_raw_sql_ratio_min": 0.30, "http_p99_ms_max": 100}
 
 
@@ -159,6 +162,60 @@ def prepare(units_needed: int, out_path: str) -> None:
                     for serial, code in codes[:units_needed]
                 ],
                 "hmac_key": settings.PASSNUM_CODE_HMAC_KEY,
+            }
+        )
+    )
+
+
+def prepare_national(units_needed: int, out_path: str) -> None:
+    """On the national dataset: a structure under agreement for the program with the most unused
+    vouchers, a new API key, and that many of its unused vouchers (their codes derive from their
+    serials). Also the plan of the unit lock, as the service sends it."""
+    django_setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Count
+    from django.test.utils import CaptureQueriesContext
+
+    from accompaniments.services import unit_consume
+    from accounts.services import api_key_create
+    from demo.national import voucher_code
+    from programs.models import Agreement
+    from vouchers.models import Unit
+
+    program_id = (
+        Unit.objects.filter(state="issued")
+        .values("program")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()["program"]
+    )
+    structure = Agreement.objects.filter(program_id=program_id).order_by("pk").first().structure
+    serials = list(
+        Unit.objects.filter(program_id=program_id, state="issued")
+        .order_by("pk")
+        .values_list("serial", flat=True)[:units_needed]
+    )
+    if len(serials) < units_needed:
+        raise SystemExit(
+            "Plus assez de chèques inutilisés : python benchmarks/national.py --rebuild"
+        )
+    codes = [[serial, voucher_code(serial)] for serial in serials]
+    with CaptureQueriesContext(connection) as queries:
+        unit_consume(
+            actor=None, structure=structure, serial=serials[0], code=codes[0][1], test=True
+        )
+    lock = next(q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"])
+    _record, key = api_key_create(actor=None, organisation=structure, name=f"bench {time.time()}")
+    Path(out_path).write_text(
+        json.dumps(
+            {
+                "key": key,
+                "structure": structure.pk,
+                "codes": codes,
+                "normalized": codes,
+                "hmac_key": settings.PASSNUM_CODE_HMAC_KEY,
+                "unit_lock_sql": lock,
             }
         )
     )
@@ -360,12 +417,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="on the national dataset (benchmarks/national.py builds it if missing)",
+    )
     parser.add_argument("--prepare", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-national", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--direct", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--raw", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
         prepare(int(args.prepare[0]), args.prepare[1])
+        return
+    if args.prepare_national:
+        prepare_national(int(args.prepare_national[0]), args.prepare_national[1])
         return
     if args.direct:
         direct(args.direct[0], int(args.direct[1]), int(args.direct[2]))
@@ -380,22 +446,34 @@ def main() -> None:
     raw_count = 1000 if args.quick else 6000
     folder = tempfile.mkdtemp()
     data_path = f"{folder}/codes.json"
+    if args.national:
+        import national
+
+        national.ensure(log=lambda text: print(text, file=sys.stderr))
+    database_url = national.URL if args.national else f"{PG_SERVER}/{PG_DATABASE}"
     env = dict(
         os.environ,
-        DATABASE_URL=f"{PG_SERVER}/{PG_DATABASE}",
+        DATABASE_URL=database_url,
         DJANGO_SETTINGS_MODULE="config.settings.dev",
         DEBUG="false",
         CONN_MAX_AGE="600",
         ALLOWED_HOSTS="127.0.0.1",
         PYTHONPATH=str(ROOT),
     )
-    pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    pg_admin(f"CREATE DATABASE {PG_DATABASE}")
+    if not args.national:
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        pg_admin(f"CREATE DATABASE {PG_DATABASE}")
     server = None
     try:
         total = 50 + http_count + direct_count + raw_count
         subprocess.run(
-            [sys.executable, __file__, "--prepare", str(total), data_path],
+            [
+                sys.executable,
+                __file__,
+                "--prepare-national" if args.national else "--prepare",
+                str(total),
+                data_path,
+            ],
             env=env,
             cwd=ROOT,
             check=True,
@@ -445,7 +523,8 @@ def main() -> None:
     finally:
         if server:
             server.terminate()
-        pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        if not args.national:
+            pg_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
     http_rate = len(latencies) / elapsed
     figures = {
         "benchmark": "consume",
@@ -468,11 +547,20 @@ def main() -> None:
         "http_to_raw_sql_ratio": round(http_rate / raw_run["rate"], 2),
         "targets": TARGETS,
     }
+    if args.national:
+        plan = national.explain(data["unit_lock_sql"])
+        figures["national"] = {
+            "database": national.DATABASE,
+            **national.sizes(),
+            "unit_lock_uses_index": national.index_used(plan, "vouchers_unit"),
+        }
+        print(plan, file=sys.stderr)
     figures["targets_met"] = (
         figures["http_to_raw_sql_ratio"] >= TARGETS["http_to_raw_sql_ratio_min"]
         and figures["http_p99_ms"] <= TARGETS["http_p99_ms_max"]
         and figures["http_consumed"] == figures["http_requests"]
         and figures["raw_sql_consumed"] == raw_count
+        and figures.get("national", {}).get("unit_lock_uses_index", True)
     )
     print(json.dumps(figures))
 

@@ -396,15 +396,21 @@ def _generate(*, counts, rng, log, started, seed_label) -> dict:
         )
         return min(day, now - dt.timedelta(minutes=5))
 
+    seen = set()
+
     def person_rows():
         for _ in range(counts["beneficiaries"]):
             zone = rng.choices(zone_list, weights=population)[0]
-            first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            age = min(95, 18 + int(rng.betavariate(2.2, 1.6) * 77))
-            birth = dt.date(year - age, rng.randint(1, 12), rng.randint(1, 28))
+            while True:  # one record per person: names and birth date make the identity key
+                first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+                age = min(95, 18 + int(rng.betavariate(2.2, 1.6) * 77))
+                birth = dt.date(year - age, rng.randint(1, 12), rng.randint(1, 28))
+                key = identity_key(first_name=first_name, last_name=last_name, birth_date=birth)
+                if key not in seen:
+                    seen.add(key)
+                    break
             created = moment()
             prescriber = rng.choice(zone.prescribers)
-            key = identity_key(first_name=first_name, last_name=last_name, birth_date=birth)
             person_zone.append(zone)
             person_key.append(key)
             person_created.append(created)

@@ -63,6 +63,8 @@ def test_the_dataset_at_one_hundredth_is_whole_and_consistent(national):
     assert Allowance.objects.aggregate(n=Sum("units_issued"))["n"] == 20000
     served = BeneficiaryStructure.objects.count()
     assert served == consumed.values("carnet__beneficiary", "consumed_by").distinct().count()
+    keys = Beneficiary.objects.values("identity_key").distinct().count()
+    assert keys == 4000  # one record per person
     per_person = Carnet.objects.values("beneficiary").annotate(n=Count("id"))
     assert max(row["n"] for row in per_person) == 1
 
