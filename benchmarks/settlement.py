@@ -31,13 +31,14 @@ writes a cProfile of the timed work (use it with --quick); --analyze is an exper
 the benchmark: it runs ANALYZE on the pricing lines after pricing and after the controls.
 
 Figures on this machine (2 CPUs shared with other work: the ceiling itself went from 13 s to
-31 s with the load, so compare ratios): before the set-based batch, 641 s for a 13 s ceiling
-(ratio 0.020, peak RSS 3.3 GB), 294 s with ANALYZE in batch_build; on 25 November 2026 at a
-load average of 13, 139.5 s for a 31.4 s ceiling (ratio 0.225, peak RSS 387 MB: about 58 s
-at the 13 s ceiling), of which pricing 44 s (19 s of statements, the rest the foreign keys
-checked at commit), controls 46 s (17 s in the database), transfers 30 s (the one UPDATE of
-500,000 lines, each line rewritten with its indexes), SEPA file 11 s (xmlschema validation
-mostly); --quick 12.7 s for a 2.35 s ceiling (ratio 0.186).
+31-36 s with the load, so compare ratios): before the set-based batch, 641 s for a 13 s
+ceiling (ratio 0.020, peak RSS 3.3 GB), 294 s with ANALYZE in batch_build; on 25 November
+2026 at a load average of 11 to 13, 139.5 s for a 31.4 s ceiling (ratio 0.225) and 149.3 s
+for a 36.1 s ceiling (ratio 0.242), peak RSS 387 MB: about 54 to 58 s at the 13 s ceiling.
+In the last run: pricing 49 s (23 s of statements, the rest the foreign keys checked at
+commit), controls 48 s (16 s in the database), transfers 32 s (the one UPDATE of 500,000
+lines, each rewritten with its indexes), SEPA file 11 s (xmlschema validation mostly);
+--quick 8.1 s for a 1.5 s ceiling (ratio 0.186).
 """
 
 import argparse
