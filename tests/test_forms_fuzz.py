@@ -159,7 +159,9 @@ def _values(field: forms.Field) -> st.SearchStrategy:
 
 files = st.builds(
     lambda name, content: SimpleUploadedFile(name, content),
-    st.sampled_from(["lieux.csv", "lieux.json", "statuts.pdf", "x.png", "a.exe", "sans-extension", "b.jpg"]),
+    st.sampled_from(
+        ["lieux.csv", "lieux.json", "statuts.pdf", "x.png", "a.exe", "sans-extension", "b.jpg"]
+    ),
     st.one_of(
         st.binary(max_size=300),
         st.sampled_from([b"%PDF-1.4", b"\x89PNG\r\n", b"id,nom\n1,x\n", b"[{}]", b"[" * 500]),
