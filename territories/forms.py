@@ -17,10 +17,11 @@ class CommuneAutocompleteWidget(forms.Widget):
     template_name = "territories/widgets/commune_autocomplete.html"
 
     def value_from_datadict(self, data, files, name):
-        code = data.get(name)
+        # NUL characters never name a commune, and PostgreSQL refuses them in a query.
+        code = (data.get(name) or "").replace("\x00", "")
         if code:
             return code
-        typed = (data.get(f"{name}_label") or "").strip()
+        typed = (data.get(f"{name}_label") or "").replace("\x00", "").strip()
         if typed:
             return typed
         return None

@@ -7,7 +7,9 @@ pytest plugin does not run under pytest 9: the operations are walked here.)"""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -28,13 +30,24 @@ def api_key(money_program, structure, make_agreement, beneficiary, settings):
     )[1]
 
 
+@pytest.fixture
+def connection_kept():
+    """As Django's test client does: the WSGI handler would close the test's database
+    connection at the end of each request (inside the test's transaction on PostgreSQL)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _operations():
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     return [result.ok() for result in schema.get_all_operations()]
 
 
 @pytest.mark.parametrize("mode", list(schemathesis.GenerationMode))
-def test_every_operation_answers_as_documented(api_key, mode):
+def test_every_operation_answers_as_documented(api_key, connection_kept, mode):
     operations = _operations()
     assert operations
     headers = {"Authorization": f"Bearer {api_key}"}

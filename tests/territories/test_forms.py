@@ -51,3 +51,13 @@ def test_several_territories_come_from_checked_boxes_and_from_typed_names(commun
 def test_the_departement_autocomplete_offers_options(client, communes):
     page = client.get("/territoires/departements/?list=l&departements_label=Lot, reun").content
     assert b'data-value="974"' in page and b'role="option"' in page
+
+
+def test_a_nul_character_never_reaches_the_database(communes):
+    """PostgreSQL refuses NUL in a query: the field drops it (found by tests/test_forms_fuzz.py)."""
+    form = _Form({"commune": "\x00"})
+    assert not form.is_valid() and "Indiquez une commune" in form.errors["commune"][0]
+    form = _Form({"commune": "974\x0015"})
+    assert form.is_valid() and form.cleaned_data["commune"].code == "97415"
+    form = _Form({"commune_label": "Atlan\x00tide"})
+    assert not form.is_valid() and 'value="Atlantide"' in str(form["commune"])
