@@ -100,7 +100,8 @@
     list.addEventListener("htmx:afterSwap", function () {
       var count = options(list).length;
       swappedFor = input.value;
-      input.setAttribute("aria-expanded", count ? "true" : "false");
+      // Open while it shows something, even "Aucune commune trouvée".
+      input.setAttribute("aria-expanded", list.children.length ? "true" : "false");
       active = -1;
       status.textContent = count ? count + " communes proposées, utilisez les flèches" : "Aucune commune trouvée";
       if (pendingEnter) { pendingEnter = false; enterWithoutChoice(); }
