@@ -130,7 +130,8 @@
     list.addEventListener("htmx:afterSwap", function () {
       var count = options(list).length;
       swappedFor = input.value;
-      input.setAttribute("aria-expanded", count ? "true" : "false");
+      // Open while it shows something, even "Aucune commune trouvée".
+      input.setAttribute("aria-expanded", list.children.length ? "true" : "false");
       active = -1;
       status.textContent = count ? count + " propositions, utilisez les flèches" : "Aucune proposition";
       if (pendingEnter) { pendingEnter = false; enterWithoutChoice(); }
