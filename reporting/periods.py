@@ -45,6 +45,14 @@ class Period:
         return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(self.zone))
 
     @property
+    def starts_on(self) -> dt.date:
+        return self.first_day
+
+    @property
+    def ends_on(self) -> dt.date:
+        return self.last_day
+
+    @property
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
 

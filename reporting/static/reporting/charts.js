@@ -56,7 +56,7 @@
     var bounds = [];
     points.forEach(function (p) {
       window.L.circleMarker([p.lat, p.lon], {
-        radius: 6 + 18 * Math.sqrt(p.people / most),
+        radius: 3 + 12 * Math.sqrt(p.people / most),
         color: "#000091",
         fillColor: "#6a6af4",
         fillOpacity: 0.6
