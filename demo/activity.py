@@ -464,6 +464,8 @@ class Planner:
                 day = monday + dt.timedelta(days=7 * week + weekday)
                 if day < wanted:
                     continue
+                if day > side.program.ends_on:
+                    return None
                 key = (person.structure.pk, day)
                 workshop = self.workshops.get(key)
                 if workshop is None:
@@ -500,7 +502,7 @@ class Planner:
             self.timeline.add(
                 person.entry + dt.timedelta(days=2), functools.partial(_oppose, person)
             )
-        while minutes_left > 0 and _at(side, day, 8) < self.horizon:
+        while minutes_left > 0 and _at(side, day, 8) < self.horizon and day < side.program.ends_on:
             status = self.attendance()
             if minutes_left >= WORKSHOP_MINUTES and rng.random() < 0.55:
                 workshop = self.workshop_seat(person, day)
@@ -572,6 +574,8 @@ class Planner:
         used = 0
         while used < to_use:
             day = _weekday_on_or_after(day)
+            if day >= side.program.ends_on:
+                break
             when = _at(side, day, rng.choice([9, 10, 11, 14, 15, 16]), rng.choice([0, 20, 40]))
             if when >= self.horizon:
                 break

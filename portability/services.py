@@ -23,19 +23,33 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 
-from beneficiaries.models import Beneficiary
+from accompaniments.models import Participant, SatisfactionSurvey, Session
+from accounts.models import Membership, Organisation, User
+from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, Orientation
 from beneficiaries.services import identity_key
+from controls.models import ControlFinding
 from core.text import normalize_search, spreadsheet_safe
-from places.models import Place
+from places.models import Place, PlaceProgram
 from portability.exceptions import PortabilityError
+from portability.readme import readme
 from portability.tables import KINDS, TABLES, Col, Table
-from programs.models import Program
-from settlement.models import PricingLine
+from programs.models import (
+    Agreement,
+    Application,
+    Call,
+    FundingCommitment,
+    PrescriberQuota,
+    Program,
+    Review,
+    Track,
+)
+from settlement.models import Claim, FunderDocument, PaymentBatch, PricingLine, Transfer
 from territories.models import Commune, Departement
-from vouchers.models import SerialCounter, UnitEvent
+from vouchers.models import Allowance, Carnet, SerialCounter, Unit, UnitEvent
 
 FORMAT = "passnum-program-archive"
 VERSION = 1
@@ -94,10 +108,12 @@ def _is_identifier(table: Table, column: Col) -> bool:
 
 
 def _has_field(model, name: str) -> bool:
+    if "__" in name:
+        return True  # a lookup through a relation (line__event)
     try:
         model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 — FieldDoesNotExist, and lookups like "line__event"
-        return "__" in name
+    except FieldDoesNotExist:
+        return False
     return True
 
 
@@ -118,22 +134,6 @@ def _claim_key(structure: str, program: str, month) -> str:
 
 def _selections(program: Program) -> dict[str, models.QuerySet]:
     """The rows of each table that belong to the program (shared tables come after)."""
-    from accompaniments.models import Participant, SatisfactionSurvey, Session
-    from beneficiaries.models import BeneficiaryStructure, Diagnostic, Orientation
-    from controls.models import ControlFinding
-    from places.models import PlaceProgram
-    from programs.models import (
-        Agreement,
-        Application,
-        Call,
-        FundingCommitment,
-        PrescriberQuota,
-        Review,
-        Track,
-    )
-    from settlement.models import Claim, FunderDocument, PaymentBatch, Transfer
-    from vouchers.models import Allowance, Carnet, Unit
-
     people = Beneficiary.objects.filter(
         Q(carnets__program=program)
         | Q(diagnostics__program=program)
@@ -221,8 +221,6 @@ class _Export:
         return found
 
     def _read_shared(self) -> None:
-        from accounts.models import Membership, Organisation, User
-
         tables = {table.name: table for table in TABLES}
         places = Place.objects.filter(pk__in=self._refs("place") | self._agreement_places())
         self.raw["places"] = list(places.order_by("pk").values(*_value_fields(tables["places"])))
@@ -243,8 +241,6 @@ class _Export:
         )
 
     def _agreement_places(self) -> set[int]:
-        from programs.models import Agreement, Application
-
         return set(
             Agreement.places.through.objects.filter(agreement__program=self.program).values_list(
                 "place_id", flat=True
@@ -394,8 +390,6 @@ class Archive:
 
 def program_export(*, program: Program, pseudonymise: bool = False) -> Archive:
     """The program as a ZIP archive (see portability.readme for the format)."""
-    from portability.readme import readme
-
     export = _Export(program=program, pseudonymise=pseudonymise)
     export.read()
     export.name_rows()
@@ -555,8 +549,6 @@ class _Import:
         return table.model(**values)
 
     def existing(self, table: Table, rows: list[dict]) -> dict[str, int]:
-        from accounts.models import Membership, Organisation
-
         if table.name == "organisations":
             keys = [row["organisation"] for row in rows]
             found = Organisation.objects.filter(Q(siret__in=keys) | Q(rna__in=keys)).order_by("pk")
@@ -627,8 +619,6 @@ class _Import:
         return data
 
     def after(self, table: Table, rows: list[dict], created: list) -> None:
-        from accompaniments.models import Participant
-
         for row, obj in zip(rows, created, strict=True):
             if table.kind:
                 self.pks[table.kind][self.row_key(table, row)] = obj.pk
