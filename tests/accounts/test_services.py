@@ -37,7 +37,7 @@ def test_organisation_with_several_kinds(db):
 
 
 def test_invitation_round_trip(make_organisation, make_member, django_capture_on_commit_callbacks):
-    org = make_organisation()
+    org = make_organisation(name="L'Atelier numérique")
     admin = make_member(org, role=Role.ADMIN)
     with django_capture_on_commit_callbacks(execute=True):
         invitation, token = services.invitation_send(
@@ -47,6 +47,7 @@ def test_invitation_round_trip(make_organisation, make_member, django_capture_on
     assert token not in invitation.token_hash
     assert len(mail.outbox) == 1
     assert token in mail.outbox[0].body
+    assert "« L'Atelier numérique »" in mail.outbox[0].body  # plain text: no HTML escaping
     membership = services.invitation_accept(
         token=token, first_name="Nina", last_name="Hoarau", password="un-long-mot-de-passe"
     )

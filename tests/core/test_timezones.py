@@ -85,7 +85,7 @@ def test_templates_never_print_a_moment_without_its_zone():
     """A datetime goes through |local:<program, place or person> before |date or |time."""
     date_only = _date_only_fields()
     offenders = []
-    for path in ROOT.glob("*/templates/**/*.html"):
+    for path in [*ROOT.glob("*/templates/**/*.html"), *ROOT.glob("*/templates/**/*.txt")]:
         if ".venv" in path.parts:
             continue
         for variable, chain in _FILTERED.findall(path.read_text()):
