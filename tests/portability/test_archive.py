@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import json
 import re
@@ -18,6 +19,9 @@ from portability.exceptions import PortabilityError
 from portability.services import archive_read, code_key_id, program_export, program_import
 from portability.tables import TABLES
 from programs.models import Program
+from reporting import selectors as reporting
+from reporting.enums import PeriodKind
+from reporting.periods import Period
 from vouchers.enums import CarnetStatus, Delivery, UnitState
 from vouchers.models import Carnet, Unit
 from vouchers.services import carnet_oppose
@@ -71,9 +75,33 @@ def _check_constraints() -> None:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+def _dashboard_figures(program: Program) -> dict:
+    """What the funder's dashboard shows over the whole program, by commune and structure."""
+    period = Period(PeriodKind.CUSTOM, program.starts_on, program.ends_on, program.time_zone)
+    board = reporting.program_dashboard(program=program, period=period)
+    return {
+        "people": board.people,
+        "units_used": board.units_used,
+        "minutes_used": board.minutes_used,
+        "carnets": dataclasses.asdict(board.carnets),
+        "budget": dataclasses.asdict(board.budget),
+        "progress": repr(reporting.skill_progress(program=program, period=period)),
+        "satisfaction": repr(reporting.satisfaction(program=program, period=period)),
+        **{
+            f"by {dimension}": [
+                (row.label, row.people, row.carnets, row.units, row.minutes, row.amount_cents)
+                for row in reporting.breakdown(program=program, period=period, dimension=dimension)
+            ]
+            for dimension in ("commune", "structure", "prescriber")
+        },
+    }
+
+
 def test_export_then_import_into_an_empty_database_then_export_gives_the_same_bytes(demo):
     programs = list(Program.objects.order_by("slug"))
     first = {program.slug: program_export(program=program).content for program in programs}
+    dashboards = {program.slug: _dashboard_figures(program) for program in programs}
+    assert all(figures["people"] and figures["by commune"] for figures in dashboards.values())
     for content in first.values():
         manifest, tables = archive_read(content)
         assert all(tables[name] for name in ("carnets", "units", "unit_events", "sessions"))
@@ -93,6 +121,8 @@ def test_export_then_import_into_an_empty_database_then_export_gives_the_same_by
     for program in Program.objects.order_by("slug"):
         again = program_export(program=program).content
         assert _data_files(again) == _data_files(first[program.slug])
+        # The funder's dashboard of the imported program shows the same figures.
+        assert _dashboard_figures(program) == dashboards[program.slug]
     # The codes stay valid: the voucher printed by the demo still opens on the new instance.
     answer = unit_consume(
         actor=None, structure=organisation("structure_agen"), serial=serial, code=code, test=True
