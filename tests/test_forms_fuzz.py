@@ -67,6 +67,11 @@ FORM_KWARGS = {
     "programs.forms.ProgramForm": lambda w: {
         "funders": Organisation.objects.filter(is_funder=True).order_by("pk")
     },
+    "programs.forms.ProgramSettingsForm": lambda w: {
+        "funders": Organisation.objects.filter(is_funder=True).order_by("pk"),
+        "instance": w.program,
+        "editable": None,
+    },
     "programs.forms.ApplicationForm": lambda w: {"places": w.places, "structure": w.structure},
     "programs.forms.ReviewForm": lambda w: {
         "criteria": [{"label": "Ancrage", "max_points": 10}, {"label": "Qualité", "max_points": 5}]
