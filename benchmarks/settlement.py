@@ -52,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -185,6 +186,9 @@ def setup(structures: int, units: int) -> None:
                 "rna",
                 "commune_id",
                 "created_at",
+                "habilitation",
+                "habilitation_reason",
+                "signup_ip_hash",
             ),
             (
                 (
@@ -197,6 +201,9 @@ def setup(structures: int, units: int) -> None:
                     f"W{900000000 + i:09d}",
                     commune_ids[i % len(commune_ids)],
                     now,
+                    "validated",
+                    "",
+                    "",
                 )
                 for i, sid in enumerate(structure_ids)
             ),
@@ -216,6 +223,7 @@ def setup(structures: int, units: int) -> None:
                 "status",
                 "status_reason",
                 "created_at",
+                "uuid",
             ),
             (
                 (
@@ -231,6 +239,7 @@ def setup(structures: int, units: int) -> None:
                     "active",
                     "",
                     now,
+                    uuid.uuid4(),
                 )
                 for i, sid in enumerate(structure_ids)
             ),
@@ -256,6 +265,8 @@ def setup(structures: int, units: int) -> None:
                 "consent_method",
                 "consent_collected_by_id",
                 "created_at",
+                "uuid",
+                "age_band",
             ),
             (
                 (
@@ -275,6 +286,8 @@ def setup(structures: int, units: int) -> None:
                     "paper",
                     user.pk,
                     issued_at,
+                    uuid.uuid4(),
+                    "",
                 )
                 for c in range(carnets)
             ),

@@ -94,12 +94,18 @@ class Table:
         fields = {field.attname: field for field in model._meta.concrete_fields}
         self.given = ["id", *columns]
         self.filled = {}
+        self.per_row = {}
         now = timezone.now()
         for name, field in fields.items():
             if name in self.given:
                 continue
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
                 value = now
+            elif field.unique and field.has_default():
+                self.per_row[field.column] = lambda field=field: field.get_db_prep_value(
+                    field.get_default(), connection
+                )  # a fresh value per row (UUID)
+                continue
             elif field.has_default():
                 value = field.get_default()
             elif field.null:
@@ -109,7 +115,9 @@ class Table:
             else:
                 raise ValueError(f"{model.__name__}.{name} : valeur à donner (ni défaut ni NULL).")
             self.filled[field.column] = _db_value(field, value)
-        self.columns = [fields[name].column for name in self.given] + list(self.filled)
+        self.columns = (
+            [fields[name].column for name in self.given] + list(self.filled) + list(self.per_row)
+        )
         self.json = {i for i, name in enumerate(self.given) if _is_json(fields[name])}
         self.tail = tuple(self.filled.values())
         self.next_id = (model.objects.aggregate(top=models.Max("id"))["top"] or 0) + 1
@@ -127,7 +135,7 @@ class Table:
                 for index in self.json:
                     values[index] = json.dumps(values[index])
                 count += 1
-                yield (*values, *self.tail)
+                yield (*values, *self.tail, *(make() for make in self.per_row.values()))
 
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
