@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def demo(communes, settings):
     settings.DEBUG = True
-    call_command("load_demo", "--wet-run", stdout=io.StringIO())
+    call_command("load_demo", "--wet-run", "--without-activity", stdout=io.StringIO())
 
 
 def _visit(page, live_server, path: str, name: str, min_actions: int = 0) -> None:
