@@ -24,7 +24,7 @@ REUNION = ZoneInfo("Indian/Reunion")
 @pytest.fixture
 def demo(communes, settings):
     settings.DEBUG = True
-    call_command("load_demo", "--wet-run", stdout=io.StringIO())
+    call_command("load_demo", "--wet-run", "--without-activity", stdout=io.StringIO())
 
 
 def test_the_public_finds_a_place_near_saint_paul_and_reads_its_workshops(page, live_server, demo):
