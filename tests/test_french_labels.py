@@ -30,9 +30,10 @@ FRENCH_TOO = {
     "organisation", "prescription", "public", "seniors", "services", "social", "structure",
     "structures", "date", "minutes", "mobile", "question", "questions", "message", "simple",
     "type", "national", "local", "total", "transfert", "fixe", "normal", "note", "notes",
+    "habilitation", "contact",
 }  # fmt: skip
 # Proper nouns written in mixed case (acronyms in capitals are always accepted).
-PROPER_NOUNS = {"Kap", "Konèk", "Emmaüs", "Connect", "Aidants", "Marianne"}
+PROPER_NOUNS = {"Kap", "Konèk", "Emmaüs", "Connect", "Aidants", "Marianne", "France"}
 
 ROOT = Path(settings.BASE_DIR)
 
