@@ -66,8 +66,9 @@ def test_a_walk_in_joins_a_workshop_of_5_and_reads_the_hours_left(page, live_ser
     prescriber = organisation("france_travail_974")
     advisor = User.objects.get(email="prescripteur@demo.example")
     mediator = User.objects.get(email="mediateur@demo.example")
-    starts = timezone.now().astimezone(REUNION).replace(second=0, microsecond=0)
-    starts -= dt.timedelta(minutes=10)
+    now = timezone.now().astimezone(REUNION).replace(second=0, microsecond=0)
+    # Started ten minutes ago, but today in La Réunion (00:00 at the earliest just after midnight).
+    starts = max(now - dt.timedelta(minutes=10), now.replace(hour=0, minute=0))
     workshop = session_create(
         actor=mediator,
         structure=structure,
