@@ -1,8 +1,9 @@
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cache
 
-from django.db import transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from accompaniments.enums import ConsumeOutcome as O
@@ -10,17 +11,19 @@ from accompaniments.enums import ParticipantStatus, SessionKind, SessionStatus
 from accompaniments.exceptions import AccompanimentsError
 from accompaniments.models import Participant, SatisfactionSurvey, Session
 from accompaniments.selectors import sessions_bookable, sessions_needing_reminder
-from beneficiaries.models import BeneficiaryStructure
+from beneficiaries.models import Beneficiary, BeneficiaryStructure
 from beneficiaries.services import beneficiary_served_by, orientations_mark_came
+from core import rawsql
 from core.money import format_euros
 from core.services import audit_record, idempotent_call, send_after_commit
 from core.sms import sms_enabled
 from core.text import of
 from core.timezones import local
-from programs.models import Program
+from programs.enums import AgreementStatus
+from programs.models import Agreement, Program
 from programs.selectors import (
     agreement_active,
-    agreements_not_terminated,
+    agreement_covers,
     program_local,
     program_today,
 )
@@ -28,7 +31,7 @@ from vouchers import ledger
 from vouchers.codes import code_matches, serial_normalize
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.exceptions import VouchersError
-from vouchers.models import Allowance, Carnet, Unit, UnitEvent
+from vouchers.models import Allowance, Carnet, CodeGuard, Unit, UnitEvent
 from vouchers.services import carnet_open
 
 
@@ -51,7 +54,11 @@ class ConsumeResult:
 
     def as_dict(self) -> dict:
         """The JSON form kept for idempotent replays and sent by the API."""
-        data = {k: v for k, v in asdict(self).items() if v is not None}
+        data = {
+            name: value
+            for name in self.__dataclass_fields__
+            if (value := getattr(self, name)) is not None
+        }
         return data | {"outcome": self.outcome.value, "ok": self.ok}
 
     @classmethod
@@ -83,32 +90,77 @@ def _record_wrong_code(*, actor, structure, unit: Unit, now: dt.datetime) -> Con
     )
 
 
+@dataclass(frozen=True)
+class _Locked:
+    unit: Unit  # with its carnet and program (and the carnet's person when asked)
+    agreement: Agreement | None  # the structure's agreement for the program, not terminated
+    guard_until: dt.datetime | None  # the structure's wrong-code block
+    served: bool  # the structure served the person already
+
+
+@cache
+def _voucher_lock_sql(vendor: str, with_person: bool) -> str:
+    """The unit by its serial, locked, with its carnet and program, the structure's agreement
+    for the program, its wrong-code block and whether it served the person: one round trip,
+    written once (building it with the ORM cost more than running it)."""
+    del vendor  # in the cache key: quoting and locking differ between database engines
+    tables = {model: model._meta.db_table for model in (Unit, Carnet, Program, Beneficiary)}
+    person = f", {rawsql.columns(Beneficiary, 'b')}" if with_person else ""
+    person_join = f" JOIN {tables[Beneficiary]} b ON b.id = c.beneficiary_id" if with_person else ""
+    lock = " FOR UPDATE OF u" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT {rawsql.columns(Unit, 'u')}, {rawsql.columns(Carnet, 'c')},"  # noqa: S608
+        f" {rawsql.columns(Program, 'p')}{person}, a.id, a.status, a.starts_on, a.ends_on,"
+        f" g.blocked_until, EXISTS (SELECT 1 FROM {BeneficiaryStructure._meta.db_table} s"
+        "  WHERE s.beneficiary_id = c.beneficiary_id AND s.structure_id = %(structure)s)"
+        f" FROM {tables[Unit]} u JOIN {tables[Carnet]} c ON c.id = u.carnet_id"
+        f" JOIN {tables[Program]} p ON p.id = u.program_id{person_join}"
+        f" LEFT JOIN {Agreement._meta.db_table} a ON a.program_id = u.program_id"
+        "  AND a.structure_id = %(structure)s AND a.status <> %(terminated)s"
+        f" LEFT JOIN {CodeGuard._meta.db_table} g ON g.organisation_id = %(structure)s"
+        f" WHERE u.serial = %(serial)s{lock}"
+    )
+
+
+def _voucher_locked(*, serial: str, structure, with_person: bool) -> _Locked | None:
+    row = rawsql.fetch_one(
+        _voucher_lock_sql(connection.vendor, with_person),
+        {"serial": serial, "structure": structure.pk, "terminated": AgreementStatus.TERMINATED},
+    )
+    if row is None:
+        return None
+    models = (Unit, Carnet, Program, *([Beneficiary] if with_person else []))
+    made, (agreement_id, status, starts_on, ends_on, guard_until, served) = rawsql.instances(
+        row, *models
+    )
+    unit, carnet, program = made[:3]
+    if with_person:
+        carnet.beneficiary = made[3]
+    carnet.program = program  # a carnet's units are of its program
+    unit.carnet, unit.program = carnet, program
+    field = Agreement._meta.get_field
+    agreement = (
+        Agreement(
+            id=agreement_id,
+            program=program,
+            structure=structure,
+            status=status,
+            starts_on=rawsql.converted(field("starts_on"), starts_on),
+            ends_on=rawsql.converted(field("ends_on"), ends_on),
+        )
+        if agreement_id is not None
+        else None
+    )
+    guard_until = rawsql.converted(CodeGuard._meta.get_field("blocked_until"), guard_until)
+    return _Locked(unit, agreement, guard_until, bool(served))
+
+
 def _voucher(
     *, actor, structure, serial: str, code: str, test: bool, record: "ServiceRecord | None"
 ) -> ConsumeResult:
     now = timezone.now()
-    # One round trip: the unit locked, with its carnet and program, whether the structure has
-    # an agreement for the program, its wrong-code block, and whether it served the person.
-    try:
-        unit = (
-            Unit.objects.select_for_update(of=("self",))
-            .select_related("carnet", "program", *(["carnet__beneficiary"] if record else []))
-            .annotate(
-                agreed=Exists(
-                    agreements_not_terminated(program=OuterRef("program_id"), structure=structure)
-                ),
-                guard_until=ledger.organisation_guard(organisation=structure),
-                served=Exists(
-                    BeneficiaryStructure.objects.filter(
-                        beneficiary_id=OuterRef("carnet__beneficiary_id"), structure=structure
-                    )
-                ),
-            )
-            .get(serial=serial)
-        )
-    except Unit.DoesNotExist:
-        unit = None
-    if unit is None or not unit.agreed:
+    locked = _voucher_locked(serial=serial, structure=structure, with_person=record is not None)
+    if locked is None or locked.agreement is None:
         # The same answer for a serial that does not exist and for a voucher of a program the
         # structure has no agreement for; no counter moves (no one can lock others' vouchers).
         return _answer(
@@ -117,8 +169,9 @@ def _voucher(
             "votre structure a une convention pour son programme.",
             serial=serial,
         )
+    unit = locked.unit
     if until := ledger.organisation_blocked_until(
-        organisation=structure, now=now, until=unit.guard_until, known=True
+        organisation=structure, now=now, until=locked.guard_until, known=True
     ):
         return _answer(
             O.BLOCKED,
@@ -136,7 +189,6 @@ def _voucher(
     if not code_matches(serial=serial, code=code, stored_hash=unit.code_hash):
         return _record_wrong_code(actor=actor, structure=structure, unit=unit, now=now)
     program, carnet = unit.program, unit.carnet
-    carnet.program = program  # a carnet's units are of its program
     if program.is_hours:
         return _answer(
             O.UNKNOWN,
@@ -165,7 +217,7 @@ def _voucher(
             f"et accepté jusqu'au {carnet.accepted_until:%d/%m/%Y}.",
             serial=serial,
         )
-    if not agreement_active(program=program, structure=structure, on=today):
+    if not agreement_covers(agreement=locked.agreement, program=program, on=today):
         return _answer(
             O.NOT_HERE,
             f"Pas valable dans votre structure : aucune convention active pour {program.name}.",
@@ -195,7 +247,7 @@ def _voucher(
         )
     except ledger.LedgerConflict:
         return _answer(O.ALREADY_USED, "Déjà utilisé.", serial=serial)
-    if not unit.served:
+    if not locked.served:
         beneficiary_served_by(beneficiary_id=carnet.beneficiary_id, structure=structure)
     return _answer(
         O.CONSUMED,

@@ -225,7 +225,7 @@ class ApiKey(models.Model):
     """A key a machine (a structure's software, a scanner app) uses to call the API for one
     organisation. Only its hash is kept; the key is shown once. `scopes` (values of
     `ApiScope`) say what it may do; `rate_window` and `rate_count` count its requests in the
-    current minute (accounts.services.api_key_use)."""
+    current minute (accounts.services.api_key_admit)."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="api_keys"

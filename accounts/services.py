@@ -3,11 +3,11 @@ import hmac
 import math
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from accounts.enums import ApiScope, AuditAction, Habilitation, OrganisationKind
 from accounts.exceptions import AccountsError, InvitationInvalid, LastAdminError, SignupInvalid
 from accounts.models import ApiKey, DeclaredPlace, Invitation, Membership, Organisation, User
 from accounts.validators import clean_identifier
+from core import rawsql
 from core.models import AuditEntry
 from core.registry import ORGANISATION_VALIDATED, contributions
 from core.services import audit_record, send_after_commit
@@ -331,47 +332,67 @@ def api_key_create(
     return record, key
 
 
-def api_key_authenticate(*, key: str) -> ApiKey | None:
+# Every request of a key is counted in the current minute (a fixed window on the key's row)
+# and marks the key used at most once a minute, in the one statement that finds the key: the
+# row is locked while the window is read and written, so concurrent requests are all counted.
+_ADMIT_SET = (
+    "rate_count = CASE WHEN rate_window = %(window)s THEN rate_count + 1 ELSE 1 END,"
+    " rate_window = %(window)s,"
+    " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at <= %(stale)s"
+    " THEN %(now)s ELSE last_used_at END"
+    " WHERE prefix = %(prefix)s AND key_hash = %(hash)s AND revoked_at IS NULL"
+    " AND (rate_window IS NULL OR rate_window <> %(window)s OR rate_count < %(limit)s)"
+)
+
+
+@cache
+def _admit_sql(vendor: str) -> str:
+    table = ApiKey._meta.db_table
+    if vendor == "postgresql":
+        # The key and its organisation in one round trip.
+        organisations = Organisation._meta.db_table
+        return (
+            f"WITH k AS (UPDATE {table} SET {_ADMIT_SET} RETURNING *) "  # noqa: S608
+            f"SELECT {rawsql.columns(ApiKey, 'k')}, {rawsql.columns(Organisation, 'o')} "
+            f"FROM k JOIN {organisations} o ON o.id = k.organisation_id"
+        )
+    return f"UPDATE {table} SET {_ADMIT_SET} RETURNING {rawsql.columns(ApiKey, table)}"  # noqa: S608
+
+
+def api_key_admit(*, key: str, per_minute: int, now=None) -> tuple[ApiKey | None, int]:
+    """The active key `key` (with its organisation), counted for this request; and 0 when the
+    request may go on, else the seconds to wait for the next minute's window (over
+    `per_minute` requests; <= 0: no limit). (None, 0) for a key that is unknown, revoked or
+    wrong."""
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != "pn":
-        return None
-    try:
-        record = ApiKey.objects.select_related("organisation").get(
-            prefix=parts[1], revoked_at__isnull=True
-        )
-    except ApiKey.DoesNotExist:
-        return None
-    if hmac.compare_digest(record.key_hash, hashlib.sha256(key.encode()).hexdigest()):
-        return record
-    return None
-
-
-def api_key_use(*, record: ApiKey, per_minute: int, now=None) -> int:
-    """Counts one request of the key in the current minute (a fixed window kept on the key's
-    row, changed by conditional updates only, so concurrent requests are all counted) and
-    marks the key used, at most once a minute. Returns 0 when the request may go on, else
-    the seconds to wait before the next window. `per_minute` <= 0: no limit."""
+        return None, 0
     now = now or timezone.now()
-    keys = ApiKey.objects.filter(pk=record.pk)
-    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - timedelta(minutes=1))
-    if per_minute <= 0:
-        keys.filter(stale).update(last_used_at=now)
-        return 0
-    # The count and the last use in one statement: one round trip per request.
-    used = Case(When(stale, then=Value(now)), default=F("last_used_at"))
     window = now.replace(second=0, microsecond=0)
-    in_window = keys.filter(rate_window=window, rate_count__lt=per_minute)
-    counted = in_window.update(rate_count=F("rate_count") + 1, last_used_at=used)
-    if not counted:
-        # A new minute: the first request resets the count; one that loses the race to
-        # reset it is counted in the window the other opened.
-        counted = keys.exclude(rate_window=window).update(
-            rate_window=window, rate_count=1, last_used_at=used
-        )
-        counted = counted or in_window.update(rate_count=F("rate_count") + 1, last_used_at=used)
-    if not counted:
-        return max(1, math.ceil((window + timedelta(minutes=1) - now).total_seconds()))
-    return 0
+    key_hash = hashlib.sha256(key.encode()).hexdigest()
+    row = rawsql.fetch_one(
+        _admit_sql(connection.vendor),
+        {
+            "window": rawsql.moment(window),
+            "stale": rawsql.moment(now - timedelta(minutes=1)),
+            "now": rawsql.moment(now),
+            "prefix": parts[1],
+            "hash": key_hash,
+            "limit": per_minute if per_minute > 0 else 2**31 - 1,
+        },
+    )
+    if row is not None:
+        if connection.vendor == "postgresql":
+            (record, organisation), _rest = rawsql.instances(row, ApiKey, Organisation)
+        else:
+            (record,), _rest = rawsql.instances(row, ApiKey)
+            organisation = Organisation.objects.get(pk=record.organisation_id)
+        record.organisation = organisation
+        return record, 0
+    record = ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if record is None or not hmac.compare_digest(record.key_hash, key_hash):
+        return None, 0
+    return record, max(1, math.ceil((window + timedelta(minutes=1) - now).total_seconds()))
 
 
 def api_key_revoke(*, actor, record: ApiKey) -> None:

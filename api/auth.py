@@ -2,7 +2,7 @@ from django.conf import settings
 from ninja.errors import Throttled
 from ninja.security import HttpBearer
 
-from accounts.services import api_key_authenticate, api_key_use
+from accounts.services import api_key_admit
 
 RATE_PER_MINUTE_DEFAULT = 600
 
@@ -17,10 +17,9 @@ class ApiKeyAuth(HttpBearer):
     of a key is counted (over the limit: 429 with Retry-After) and marks the key used."""
 
     def authenticate(self, request, token):
-        record = api_key_authenticate(key=token)
+        record, wait = api_key_admit(key=token, per_minute=rate_per_minute())
         if record is None:
             return None
-        wait = api_key_use(record=record, per_minute=rate_per_minute())
         if wait:
             raise Throttled(wait=wait)
         request.organisation = record.organisation

@@ -4,8 +4,9 @@ Concurrent HTTP clients (8) drive the consume endpoint (POST /api/v1/units/consu
 gunicorn with 2 worker processes (config/gunicorn.py); then the same service (unit_consume)
 runs in-process from 2 processes, with no HTTP; then the ceiling: the same transaction in raw
 SQL over psycopg from 2 processes (lock the unit by serial, conditional update, budget, event,
-pricing line, person served, idempotency record). Prints throughput, p50/p99 latency and the
-ratios. Last line: one JSON object with the figures and the targets.
+pricing line, person served, idempotency record). The three take turns in 4 rounds, so that
+a change of the machine's load weighs on each alike. Prints throughput, p50/p99 latency and
+the ratios. Last line: one JSON object with the figures and the targets.
 
     python benchmarks/consume.py [--quick] [--clients 8] [--national]
 
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("PG_URL_BASE", "postgres://postgres@127.0.0.1:5432")
 PG_DATABASE = os.environ.get("PG_BENCH_DATABASE", "passnum_bench_consume")
 TARGETS = {"http_to_raw_sql_ratio_min": 0.30, "http_p99_ms_max": 100}
+ROUNDS = 4
 
 
 def percentile(values, share):
@@ -410,7 +412,8 @@ def parallel(mode: str, data_path: str, first: int, count: int, processes: int, 
     ]
     results = [json.loads(run.communicate()[0].strip().splitlines()[-1]) for run in runs]
     done = sum(result["ok"] for result in results)
-    return {"ok": done, "rate": done / max(result["seconds"] for result in results)}
+    seconds = max(result["seconds"] for result in results)
+    return {"ok": done, "seconds": seconds, "rate": done / seconds}
 
 
 def main() -> None:
@@ -511,15 +514,45 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         asyncio.run(drive(port, data["key"], codes[:50], 4))  # warm-up: connections, imports
-        elapsed, latencies, outcomes = asyncio.run(
-            drive(port, data["key"], codes[50 : 50 + http_count], args.clients, first=50)
+        # The three measures take turns, ROUNDS times, so that whatever else the machine does
+        # weighs on each of them alike (the ratio is the figure that counts).
+        elapsed, latencies, outcomes = 0.0, [], []
+        direct_run, raw_run = {"ok": 0, "seconds": 0.0}, {"ok": 0, "seconds": 0.0}
+        first_http, first_direct, first_raw = (
+            50,
+            50 + http_count,
+            50 + http_count + direct_count,
         )
-        server.terminate()
-        server.wait(10)
-        server = None
-        first = 50 + http_count
-        direct_run = parallel("direct", data_path, first, direct_count, workers, env)
-        raw_run = parallel("raw", data_path, first + direct_count, raw_count, workers, env)
+        for _round in range(ROUNDS):
+            seconds, round_latencies, round_outcomes = asyncio.run(
+                drive(
+                    port,
+                    data["key"],
+                    codes[first_http : first_http + http_count // ROUNDS],
+                    args.clients,
+                    first=first_http,
+                )
+            )
+            elapsed += seconds
+            latencies += round_latencies
+            outcomes += round_outcomes
+            first_http += http_count // ROUNDS
+            for mode, run, first, count in (
+                ("direct", direct_run, first_direct, direct_count),
+                ("raw", raw_run, first_raw, raw_count),
+            ):
+                part = parallel(
+                    mode,
+                    data_path,
+                    first + _round * (count // ROUNDS),
+                    count // ROUNDS,
+                    workers,
+                    env,
+                )
+                run["ok"] += part["ok"]
+                run["seconds"] += part["seconds"]
+        direct_run["rate"] = direct_run["ok"] / direct_run["seconds"]
+        raw_run["rate"] = raw_run["ok"] / raw_run["seconds"]
     finally:
         if server:
             server.terminate()

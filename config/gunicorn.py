@@ -6,7 +6,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Two processes per core: a request mostly waits for PostgreSQL.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads in each process (gthread): one request's Python runs while others wait for
+# PostgreSQL, and clients keep their connection open between requests (measured with
+# benchmarks/consume.py: more consumptions per second than one thread per process).
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

@@ -5,6 +5,7 @@ import json
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core import rawsql
 from core.exceptions import PassnumError
 from core.models import AuditEntry, IdempotencyRecord
 from core.tasks import email_send, enqueue_with_transaction, sms_send
@@ -77,12 +78,14 @@ def idempotent_call(
         with transaction.atomic():
             response = compute()
             if key and (keep is None or keep(response)):
-                IdempotencyRecord.objects.create(
-                    organisation_id=organisation_id,
-                    scope=scope,
-                    key=key,
-                    fingerprint=fingerprint,
-                    response=encode(response),
+                rawsql.insert(
+                    IdempotencyRecord(
+                        organisation_id=organisation_id,
+                        scope=scope,
+                        key=key,
+                        fingerprint=fingerprint,
+                        response=encode(response),
+                    )
                 )
             elif key and (record := stored()):
                 transaction.set_rollback(True)

@@ -94,16 +94,25 @@ def agreement_last_day(agreement: Agreement, program: Program) -> dt.date:
 
 
 def agreement_active(*, program: Program, structure, on: dt.date) -> bool:
-    """The one rule of DOMAIN.md invariant 2: the structure may use the program's units (and
-    give its sessions) on this day."""
+    """The structure may use the program's units (and give its sessions) on this day."""
     agreement = (
         Agreement.objects.filter(
             program=program, structure=structure, status=AgreementStatus.ACTIVE, starts_on__lte=on
         )
-        .only("starts_on", "ends_on")
+        .only("status", "starts_on", "ends_on")
         .first()
     )
-    return agreement is not None and on <= agreement_last_day(agreement, program)
+    return agreement_covers(agreement=agreement, program=program, on=on)
+
+
+def agreement_covers(*, agreement: Agreement | None, program: Program, on: dt.date) -> bool:
+    """The one rule of DOMAIN.md invariant 2, on the structure's agreement for the program
+    already read (None: it has none): active, begun, and not past its last day."""
+    return (
+        agreement is not None
+        and agreement.status == AgreementStatus.ACTIVE
+        and agreement.starts_on <= on <= agreement_last_day(agreement, program)
+    )
 
 
 def agreements_not_terminated(*, program, structure) -> QuerySet[Agreement]:

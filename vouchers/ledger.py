@@ -8,10 +8,9 @@ order of ARCHITECTURE.md (allowances, units by primary key, session, program) be
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Subquery
 from django.utils import timezone
 
-from core import registry
+from core import rawsql, registry
 from core.services import failure_record
 from programs.services import budget_move
 from vouchers.enums import UnitEventKind, UnitState
@@ -75,13 +74,15 @@ def consume_voucher(*, unit: Unit, structure, actor, now: dt.datetime, data: dic
         raise LedgerConflict("Déjà utilisé.")
     value = _remaining_value(unit, unit.minutes_left)
     budget_move(program=unit.program, committed=-value, consumed=value)
-    event = UnitEvent.objects.create(
-        unit=unit,
-        kind=UnitEventKind.CONSUMED,
-        actor=actor,
-        organisation=structure,
-        amount_cents=value,
-        data=data,
+    event = rawsql.insert(
+        UnitEvent(
+            unit=unit,
+            kind=UnitEventKind.CONSUMED,
+            actor=actor,
+            organisation=structure,
+            amount_cents=value,
+            data=data,
+        )
     )
     _announce([event])
     return Entry(UnitEventKind.CONSUMED, 1, 0, value, (event,))
@@ -212,21 +213,11 @@ def cancel(*, units: list[Unit], actor, reason: str, new_carnet_number: str) -> 
     return Entry(UnitEventKind.CANCELLED, count, 0, 0, tuple(events))
 
 
-def organisation_guard(*, organisation) -> Subquery:
-    """The end of the organisation's last block, for a query that reads it with other rows
-    (then `organisation_blocked_until(..., until=...)`)."""
-    return Subquery(
-        CodeGuard.objects.filter(organisation=organisation)
-        .order_by("pk")
-        .values("blocked_until")[:1]
-    )
-
-
 def organisation_blocked_until(
     *, organisation, now: dt.datetime, until: dt.datetime | None = None, known: bool = False
 ) -> dt.datetime | None:
     """Until when an organisation may type no secret code (too many wrong ones), if it is;
-    `known`: `until` was read already (organisation_guard)."""
+    `known`: `until` was read already (with the unit, by the voucher's lock)."""
     if not known:
         until = (
             CodeGuard.objects.filter(organisation=organisation)

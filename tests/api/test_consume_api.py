@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from accompaniments.api import SERIAL_PATTERN
 from accounts.enums import ApiScope, Role
 from accounts.models import ApiKey
-from accounts.services import api_key_create
+from accounts.services import api_key_admit, api_key_create, api_key_revoke
 from core.models import IdempotencyRecord
+from tests.concurrency import race
 from tests.factories import CarnetFactory
 from vouchers.enums import UnitState
 from vouchers.models import Unit
@@ -287,3 +288,29 @@ def test_any_body_gets_a_documented_answer(client, setup, openapi, body, use_rea
     if jsonschema.Draft202012Validator(request_schema).is_valid(body):
         # Valid by the schema: never refused as invalid input, only by the business rules.
         assert response["Content-Type"].startswith("application/json"), response.json()
+
+
+def test_a_revoked_or_wrong_key_is_refused_and_not_counted(client, setup, settings):
+    issued, record, key = setup
+    serial, code = issued.codes[0]
+    body = {"serial": serial, "code": code, "test": True}
+    wrong = key[:-4] + ("aaaa" if not key.endswith("aaaa") else "bbbb")
+    assert post(client, body, wrong, "t").status_code == 401
+    record.refresh_from_db()
+    assert record.rate_count == 0 and record.last_used_at is None
+    assert post(client, body, key, "t").status_code == 200
+    api_key_revoke(actor=None, record=record)
+    assert post(client, body, key, "t").status_code == 401
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_of_a_key_are_all_counted(setup, settings):
+    """Eight requests at once with a limit of five: five pass, three wait, and the key's window
+    counts five."""
+    _issued, record, key = setup
+    settings.PASSNUM_API_RATE_PER_MINUTE = 5
+    outcomes = race([lambda: api_key_admit(key=key, per_minute=5)[1] == 0 for _ in range(8)])
+    assert sorted(outcomes) == [False] * 3 + [True] * 5
+    record.refresh_from_db()
+    assert record.rate_count == 5
