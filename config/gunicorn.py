@@ -6,10 +6,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # Two processes per core: a request mostly waits for PostgreSQL.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
-# Threads in each process (gthread): one request's Python runs while others wait for
-# PostgreSQL, and clients keep their connection open between requests (measured with
-# benchmarks/consume.py: more consumptions per second than one thread per process).
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# One thread per process: with more, the processes' threads contend for Python's lock and
+# benchmarks/consume.py measured fewer consumptions per second (2 workers: 359/s with 1 thread,
+# 226 to 256/s with 2 or 4).
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
