@@ -172,13 +172,13 @@ SETUP_SQL = [
     INSERT INTO beneficiaries_beneficiary
         (prescriber_id, first_name, last_name, search_name, birth_date, identity_key, commune_id,
          phone, email, categories, consent_text_version, consent_given_at, consent_method,
-         consent_collected_by_id, created_at)
+         consent_collected_by_id, created_at, uuid, age_band)
     SELECT (%(prescribers)s::bigint[])[1 + g %% cardinality(%(prescribers)s::bigint[])],
            'Personne' || g, 'Bench', 'bench personne' || g,
            date '1950-01-01' + (g %% 20000), 'bench-' || lpad(g::text, 12, '0'),
            (%(communes)s::text[])[1 + g %% cardinality(%(communes)s::text[])], '', '',
            ((%(categories)s::text[])[1 + g %% 5])::jsonb, '2026-11', %(year_start)s, 'paper',
-           %(user)s, %(year_start)s
+           %(user)s, %(year_start)s, gen_random_uuid(), ''
     FROM generate_series(0, %(n)s - 1) g
     """,
     # One carnet each, issued evenly from 1 January to now; one in seven of the first two
