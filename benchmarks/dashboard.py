@@ -242,16 +242,19 @@ SETUP_SQL = [
     # The ledger's events of every unit.
     """
     INSERT INTO vouchers_unitevent
-        (unit_id, kind, at, actor_id, organisation_id, reason, minutes, amount_cents, data)
-    SELECT u.id, 'issued', b.issued_at, %(user)s, b.prescriber_id, '', 0, 0, '{}'::jsonb
+        (unit_id, program_id, carnet_id, kind, at, actor_id, organisation_id, reason, minutes,
+         amount_cents, data)
+    SELECT u.id, u.program_id, u.carnet_id, 'issued', b.issued_at, %(user)s, b.prescriber_id,
+           '', 0, 0, '{}'::jsonb
     FROM vouchers_unit u JOIN bench_unit b ON b.carnet_id = u.carnet_id AND b.pos = u.position
     UNION ALL
-    SELECT u.id, 'consumed', b.used_at, NULL, b.structure_id, '', 0, %(cents)s, '{}'::jsonb
+    SELECT u.id, u.program_id, u.carnet_id, 'consumed', b.used_at, NULL, b.structure_id, '', 0,
+           %(cents)s, '{}'::jsonb
     FROM vouchers_unit u JOIN bench_unit b ON b.carnet_id = u.carnet_id AND b.pos = u.position
     WHERE b.state = 'consumed'
     UNION ALL
-    SELECT u.id, 'expired', b.issued_at + interval '70 days', NULL, NULL, 'fin de validité', 0,
-           0, '{}'::jsonb
+    SELECT u.id, u.program_id, u.carnet_id, 'expired', b.issued_at + interval '70 days', NULL,
+           NULL, 'fin de validité', 0, 0, '{}'::jsonb
     FROM vouchers_unit u JOIN bench_unit b ON b.carnet_id = u.carnet_id AND b.pos = u.position
     WHERE b.state = 'expired'
     """,

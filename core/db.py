@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from django.db import connection, transaction
 from django.db.migrations.operations.special import RunPython
 
 
@@ -82,6 +83,34 @@ def make_replace_proof(table: str) -> RunPython:
     return RunPython(forward, backward, elidable=False)
 
 
+def backfill_append_only(table: str, statements: dict[str, str]) -> RunPython:
+    """A migration operation that fills new columns of an append-only table in one set-based
+    statement per database (`statements`: vendor → SQL). The table's triggers are lifted for
+    that statement only and put back in the same migration transaction."""
+
+    def forward(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        for statement in _drop_sql(vendor, table):
+            schema_editor.execute(statement)
+        schema_editor.execute(statements[vendor])
+        for statement in _append_only_sql(vendor, table):
+            schema_editor.execute(statement)
+
+    return RunPython(forward, RunPython.noop, elidable=False)
+
+
+def restore_append_only_on_sqlite(table: str) -> RunPython:
+    """SQLite rebuilds a table to change a column (a NOT NULL added, say), and its triggers go
+    with the old table: this migration operation puts them back. PostgreSQL keeps them."""
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            for statement in [*_drop_sql("sqlite", table), *_append_only_sql("sqlite", table)]:
+                schema_editor.execute(statement)
+
+    return RunPython(forward, RunPython.noop, elidable=False)
+
+
 def append_only_tables() -> list[str]:
     from django.apps import apps
 
@@ -111,3 +140,16 @@ def append_only_suspended(connection):
             for table in tables:
                 for statement in _append_only_sql(vendor, table):
                     cursor.execute(statement)
+
+
+@contextmanager
+def without_jit():
+    """For reads that add up many rows at once (the dashboards): PostgreSQL's JIT compiler
+    spends more compiling such a query (0.1 to 0.2 s each on the development machine,
+    benchmarks/dashboard.py) than it saves. The block runs in a transaction whose JIT is off;
+    other databases just get the transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield

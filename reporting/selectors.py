@@ -17,6 +17,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -47,8 +48,8 @@ from programs.enums import PublicCategory
 from programs.models import Program, Track
 from programs.selectors import program_today, programs_visible_to
 from reporting.periods import Period, months_between
-from settlement.enums import LineStatus, TransferStatus
-from settlement.models import PricingLine
+from settlement.enums import BatchStatus, LineStatus, TransferStatus
+from settlement.models import PaymentBatch, PricingLine
 from territories.models import Commune
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Carnet, UnitEvent
@@ -84,7 +85,7 @@ _UNITS_SIGNED = Case(
 
 def _uses(program: Program, period: Period) -> QuerySet[UnitEvent]:
     return UnitEvent.objects.filter(
-        unit__program=program, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
+        program=program, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
     )
 
 
@@ -97,9 +98,9 @@ def uses_detail(*, program: Program, period: Period) -> QuerySet:
             "at",
             "kind",
             "unit__serial",
-            "unit__carnet__number",
+            "carnet__number",
             "organisation__name",
-            "unit__carnet__beneficiary__commune",
+            "carnet__beneficiary__commune",
             "minutes",
             "amount_cents",
         )
@@ -109,7 +110,7 @@ def uses_detail(*, program: Program, period: Period) -> QuerySet:
 def use_totals():
     return {
         "people": Count(
-            "unit__carnet__beneficiary",
+            "carnet__beneficiary",
             distinct=True,
             filter=Q(kind=UnitEventKind.CONSUMED),
         ),
@@ -183,14 +184,9 @@ def budget_in_period(
 ) -> Budget:
     """The period's budget: committed by the carnets issued and consumed by the uses (both
     already read by the caller), reimbursed to structures and given back by expiry."""
-    reimbursed = PricingLine.objects.filter(
-        program=program,
-        transfer__status=TransferStatus.PAID,
-        transfer__batch__paid_at__gte=period.start,
-        transfer__batch__paid_at__lt=period.end,
-    ).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    reimbursed = sum(_paid_per_batch(program, period).values())
     released = UnitEvent.objects.filter(
-        unit__program=program,
+        program=program,
         kind=UnitEventKind.EXPIRED,
         at__gte=period.start,
         at__lt=period.end,
@@ -208,6 +204,39 @@ def budget_in_period(
     return Budget(committed_cents, consumed_cents, reimbursed, released)
 
 
+CLOSED_MONTHS_SECONDS = 3600  # how long the cache keeps what never changes (closed months…)
+
+
+def _paid_per_batch(program: Program, period: Period) -> dict[int, int]:
+    """What each batch paid in the period paid for the program's lines. A paid batch never
+    changes (only a pending transfer can be rejected, and lines leave only a rejected one):
+    its total is kept in the cache, and only the batches not seen yet are added up."""
+    batches = list(
+        PaymentBatch.objects.filter(
+            status=BatchStatus.PAID, paid_at__gte=period.start, paid_at__lt=period.end
+        ).values_list("pk", flat=True)
+    )
+    keys = {pk: f"reporting:paid:{program.pk}:{pk}" for pk in batches}
+    found = cache.get_many(keys.values())
+    totals = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in batches if pk not in totals]
+    if missing:
+        read = dict.fromkeys(missing, 0) | dict(
+            PricingLine.objects.filter(
+                program=program,
+                transfer__status=TransferStatus.PAID,
+                transfer__batch__in=missing,
+            )
+            .values_list("transfer__batch")
+            .annotate(total=Sum("amount_cents"))
+            .order_by()
+            .values_list("transfer__batch", "total")
+        )
+        cache.set_many({keys[pk]: total for pk, total in read.items()}, CLOSED_MONTHS_SECONDS)
+        totals |= read
+    return totals
+
+
 @dataclass(frozen=True)
 class BurnPoint:
     month: dt.date
@@ -216,11 +245,8 @@ class BurnPoint:
     planned_cents: int  # what would remain if the budget were spent evenly over the program
 
 
-CLOSED_MONTHS_SECONDS = 3600
-
-
 def _uses_per_month(program: Program, since: dt.datetime, until: dt.datetime | None) -> dict:
-    events = UnitEvent.objects.filter(unit__program=program, kind__in=USE_KINDS, at__gte=since)
+    events = UnitEvent.objects.filter(program=program, kind__in=USE_KINDS, at__gte=since)
     if until is not None:
         events = events.filter(at__lt=until)
     return {
@@ -306,8 +332,7 @@ def _labels(dimension: str, keys) -> dict:
     return {}
 
 
-@dataclass(frozen=True)
-class UseGroup:
+class UseGroup(NamedTuple):
     """The period's uses (less corrections) of one person's carnet at one structure."""
 
     beneficiary: int
@@ -326,13 +351,13 @@ def period_uses(*, program: Program, period: Period) -> list[UseGroup]:
     """One read of the period's uses, grouped finely enough for every total and split."""
     rows = (
         _uses(program, period)
-        .annotate(categories_text=Cast("unit__carnet__beneficiary__categories", TextField()))
+        .annotate(categories_text=Cast("carnet__beneficiary__categories", TextField()))
         .values_list(
-            "unit__carnet__beneficiary",
-            "unit__carnet__beneficiary__commune",
+            "carnet__beneficiary",
+            "carnet__beneficiary__commune",
             "categories_text",
-            "unit__carnet__prescriber",
-            "unit__carnet__track",
+            "carnet__prescriber",
+            "carnet__track",
             "organisation",
         )
         .annotate(
@@ -364,39 +389,51 @@ def cohort_groups(*, program: Program, period: Period) -> list[tuple]:
     return [(commune, _categories(text), *rest) for commune, text, *rest in rows]
 
 
-def _keys(dimension: str, commune, categories, prescriber, track, structure=None) -> list:
-    if dimension == "category":
-        return list(categories or [""])
-    return [
-        {
-            "commune": commune,
-            "prescriber": prescriber,
-            "track": track,
-            "structure": structure,
-        }[dimension]
-    ]
+# Where each dimension's key is in a cohort group (commune, categories, prescriber, track, n).
+_COHORT_KEY = {"commune": 0, "category": 1, "prescriber": 2, "track": 3}
 
 
 def _split(dimension: str, uses: list[UseGroup], cohort: list[tuple]) -> dict:
-    rows: dict = defaultdict(
-        lambda: dict.fromkeys(("carnets", "units", "minutes", "amount_cents"), 0)
-    )
+    """One pass over the period's uses and one over the cohort: the totals of each key of the
+    dimension (a person counts once per key; in each of their categories)."""
+    sums: dict = defaultdict(lambda: [0, 0, 0, 0])  # carnets, units, minutes, amount_cents
     people: dict = defaultdict(set)
-    for use in uses:
-        for key in _keys(
-            dimension, use.commune, use.categories, use.prescriber, use.track, use.structure
-        ):
-            row = rows[key]
-            row["units"] += use.units
-            row["minutes"] += use.minutes
-            row["amount_cents"] += use.amount_cents
+    if dimension == "category":
+        for use in uses:
+            for key in use.categories or ("",):
+                row = sums[key]
+                row[1] += use.units
+                row[2] += use.minutes
+                row[3] += use.amount_cents
+                if use.consumed:
+                    people[key].add(use.beneficiary)
+        for group in cohort:
+            for key in group[1] or ("",):
+                sums[key][0] += group[4]
+    else:
+        index = UseGroup._fields.index(dimension)
+        for use in uses:
+            key = use[index]
+            row = sums[key]
+            row[1] += use.units
+            row[2] += use.minutes
+            row[3] += use.amount_cents
             if use.consumed:
                 people[key].add(use.beneficiary)
-    if dimension != "structure":
-        for commune, categories, prescriber, track, count in cohort:
-            for key in _keys(dimension, commune, categories, prescriber, track):
-                rows[key]["carnets"] += count
-    return {key: values | {"people": len(people[key])} for key, values in rows.items()}
+        if dimension in _COHORT_KEY:
+            index = _COHORT_KEY[dimension]
+            for group in cohort:
+                sums[group[index]][0] += group[4]
+    return {
+        key: {
+            "carnets": carnets,
+            "units": units,
+            "minutes": minutes,
+            "amount_cents": amount,
+            "people": len(people.get(key, ())),
+        }
+        for key, (carnets, units, minutes, amount) in sums.items()
+    }
 
 
 def breakdown(
@@ -641,7 +678,7 @@ def structure_figures(*, structure: Organisation, period: Period) -> list[Organi
         UnitEvent.objects.filter(
             organisation=structure, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
         )
-        .values(key=F("unit__program"))
+        .values(key=F("program"))
         .annotate(**use_totals())
         .order_by()
     ):

@@ -47,6 +47,19 @@ class Attempt:
     blocked_until: dt.datetime | None
 
 
+def _event(unit: Unit, kind: UnitEventKind, **fields) -> UnitEvent:
+    """Every event of the ledger is built here: it carries its unit's program and carnet."""
+    return UnitEvent(
+        unit=unit, program_id=unit.program_id, carnet_id=unit.carnet_id, kind=kind, **fields
+    )
+
+
+def _write(unit: Unit, kind: UnitEventKind, **fields) -> UnitEvent:
+    event = _event(unit, kind, **fields)
+    event.save()
+    return event
+
+
 def _remaining_value(unit: Unit, minutes_left: int) -> int:
     return unit.value_cents * minutes_left // 60
 
@@ -55,9 +68,7 @@ def issue(*, units: list[Unit], actor, organisation, data: dict) -> Entry:
     """Units just created on a carnet: one ISSUED event each (their value was reserved on the
     budget by programs.services.budget_reserve)."""
     events = UnitEvent.objects.bulk_create(
-        UnitEvent(
-            unit=unit, kind=UnitEventKind.ISSUED, actor=actor, organisation=organisation, data=data
-        )
+        _event(unit, UnitEventKind.ISSUED, actor=actor, organisation=organisation, data=data)
         for unit in units
     )
     return Entry(UnitEventKind.ISSUED, len(units), 0, 0, tuple(events))
@@ -75,9 +86,9 @@ def consume_voucher(*, unit: Unit, structure, actor, now: dt.datetime, data: dic
         raise LedgerConflict("Déjà utilisé.")
     value = _remaining_value(unit, unit.minutes_left)
     budget_move(program=unit.program, committed=-value, consumed=value)
-    event = UnitEvent.objects.create(
-        unit=unit,
-        kind=UnitEventKind.CONSUMED,
+    event = _write(
+        unit,
+        UnitEventKind.CONSUMED,
         actor=actor,
         organisation=structure,
         amount_cents=value,
@@ -107,9 +118,9 @@ def consume_minutes(
         amount = rate_cents * (done + take) // 60 - rate_cents * done // 60
         done += take
         events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.CONSUMED,
+            _event(
+                unit,
+                UnitEventKind.CONSUMED,
                 actor=actor,
                 organisation=structure,
                 minutes=take,
@@ -151,9 +162,9 @@ def reverse(
         amount_back += event.amount_cents
         minutes += event.minutes
         events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.REVERSED,
+            _event(
+                unit,
+                UnitEventKind.REVERSED,
                 actor=actor,
                 organisation=structure,
                 minutes=event.minutes,
@@ -180,7 +191,7 @@ def expire(*, units: list[Unit], program, reason: str) -> Entry:
     if value:
         budget_move(program=program, committed=-value, released=value)
     events = UnitEvent.objects.bulk_create(
-        UnitEvent(unit=u, kind=UnitEventKind.EXPIRED, reason=reason) for u in units
+        _event(u, UnitEventKind.EXPIRED, reason=reason) for u in units
     )
     return Entry(UnitEventKind.EXPIRED, count, 0, 0, tuple(events))
 
@@ -197,13 +208,11 @@ def cancel(*, units: list[Unit], actor, reason: str, new_carnet_number: str) -> 
         )
     events = []
     for unit in units:
+        events.append(_event(unit, UnitEventKind.CANCELLED, actor=actor, reason=reason[:300]))
         events.append(
-            UnitEvent(unit=unit, kind=UnitEventKind.CANCELLED, actor=actor, reason=reason[:300])
-        )
-        events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.REISSUED,
+            _event(
+                unit,
+                UnitEventKind.REISSUED,
                 actor=actor,
                 data={"carnet": new_carnet_number},
             )
@@ -258,9 +267,9 @@ def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
         now=now,
     )
     if blocked_until or structure_until:
-        UnitEvent.objects.create(
-            unit=unit,
-            kind=UnitEventKind.BLOCKED,
+        _write(
+            unit,
+            UnitEventKind.BLOCKED,
             actor=actor,
             organisation=structure,
             reason=(
@@ -270,9 +279,7 @@ def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
             ),
         )
         return Attempt(0, blocked_until or structure_until)
-    UnitEvent.objects.create(
-        unit=unit, kind=UnitEventKind.WRONG_CODE, actor=actor, organisation=structure
-    )
+    _write(unit, UnitEventKind.WRONG_CODE, actor=actor, organisation=structure)
     return Attempt(MAX_WRONG_CODES - unit.failed_attempts - 1, None)
 
 
@@ -284,8 +291,7 @@ def reimburse(*, units: list[Unit], actor, data: dict) -> Entry:
         state=UnitState.REIMBURSED
     )
     events = UnitEvent.objects.bulk_create(
-        UnitEvent(unit=unit, kind=UnitEventKind.REIMBURSED, actor=actor, data=data)
-        for unit in to_mark
+        _event(unit, UnitEventKind.REIMBURSED, actor=actor, data=data) for unit in to_mark
     )
     return Entry(UnitEventKind.REIMBURSED, len(to_mark), 0, 0, tuple(events))
 
