@@ -146,10 +146,16 @@ def append_only_suspended(connection):
 def without_jit():
     """For reads that add up many rows at once (the dashboards): PostgreSQL's JIT compiler
     spends more compiling such a query (0.1 to 0.2 s each on the development machine,
-    benchmarks/dashboard.py) than it saves. The block runs in a transaction whose JIT is off;
+    benchmarks/dashboard.py) than it saves. The block runs in a transaction (a savepoint
+    inside another) with JIT off, put back as it was at the end (a rollback undoes it too);
     other databases just get the transaction."""
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if postgres:
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+                before = cursor.fetchone()[0]
         yield
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('jit', %s, true)", [before])
