@@ -337,6 +337,40 @@ SETUP_SQL = [
 
 # --- Timed run -------------------------------------------------------------------------------
 
+_PEOPLE = "\n    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id"
+
+
+def _breakdown_sql(key: str, cohort: bool) -> list[str]:
+    """The ceiling's queries of one breakdown: the period's people and amount per `key` (a
+    column of the event e, the carnet c or the person b), then, when the dimension has them,
+    the carnets issued in the period per `key`. The person is joined only for b's columns."""
+    people = _PEOPLE if key.startswith("b.") else ""
+    uses = f"""
+    SELECT {key}, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
+    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
+    JOIN vouchers_carnet c ON c.id = u.carnet_id{people}
+    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
+      AND e.at >= %(start)s AND e.at < %(end)s
+    GROUP BY 1
+    """
+    carnets = f"""
+    SELECT {key}, COUNT(*) FROM vouchers_carnet c{people}
+    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
+      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
+    """
+    return [uses, carnets] if cohort else [uses]
+
+
+# The dashboard's breakdowns: the key of each, and whether it counts carnets issued (a carnet
+# has no structure).
+BREAKDOWNS = [
+    ("b.commune_id", True),
+    ("c.prescriber_id", True),
+    ("e.organisation_id", False),
+    ("c.track_id", True),
+    ("b.categories", True),
+]
+
 CEILING_SQL = [
     # People, units and amount of the period's uses.
     """
@@ -387,71 +421,8 @@ CEILING_SQL = [
       AND e.at >= %(program_start)s
     GROUP BY 1
     """,
-    # Breakdowns of the period's uses and carnets.
-    """
-    SELECT b.commune_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT b.commune_id, COUNT(*) FROM vouchers_carnet c
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
-    """
-    SELECT c.prescriber_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT c.prescriber_id, COUNT(*) FROM vouchers_carnet c
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
-    """
-    SELECT e.organisation_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT c.track_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT c.track_id, COUNT(*) FROM vouchers_carnet c
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
-    """
-    SELECT b.categories, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT b.categories, COUNT(*) FROM vouchers_carnet c
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
+    # Breakdowns of the period's uses and carnets (see BREAKDOWNS).
+    *(sql for key, cohort in BREAKDOWNS for sql in _breakdown_sql(key, cohort)),
     # Progress and satisfaction.
     """
     SELECT x.beneficiary_id, x.answers, x.score, n.answers, n.score

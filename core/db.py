@@ -142,20 +142,33 @@ def append_only_suspended(connection):
                     cursor.execute(statement)
 
 
+# What a block of large reads sets on PostgreSQL, for its transaction alone.
+LARGE_READS = {"jit": "off", "work_mem": "16MB"}
+
+
 @contextmanager
-def without_jit():
-    """For reads that add up many rows at once (the dashboards): PostgreSQL's JIT compiler
-    spends more compiling such a query (0.1 to 0.2 s each on the development machine,
-    benchmarks/dashboard.py) than it saves. The block runs in a transaction (a savepoint
-    inside another) with JIT off, put back as it was at the end (a rollback undoes it too);
+def large_reads():
+    """For reads that add up many rows at once (the dashboards), measured by
+    benchmarks/dashboard.py: PostgreSQL's JIT compiler spends more compiling such a query (0.1
+    to 0.2 s each on the development machine) than it saves, and the default 4 MB of memory
+    per sort sends their grouping to disk. The block runs in a transaction (a savepoint inside
+    another) with LARGE_READS, put back as they were at its end (a rollback undoes them too);
     other databases just get the transaction."""
     postgres = connection.vendor == "postgresql"
     with transaction.atomic():
         if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-                before = cursor.fetchone()[0]
+            before = _settings_swap(LARGE_READS)
         yield
         if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('jit', %s, true)", [before])
+            _settings_swap(before)
+
+
+def _settings_swap(values: dict[str, str]) -> dict[str, str]:
+    """Sets PostgreSQL settings for the current transaction; returns what they were."""
+    names = list(values)
+    sql = ", ".join("current_setting(%s), set_config(%s, %s, true)" for _name in names)
+    params = [p for name in names for p in (name, name, values[name])]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        row = cursor.fetchone()
+    return {name: row[2 * i] for i, name in enumerate(names)}

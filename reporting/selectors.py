@@ -21,6 +21,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -42,7 +43,7 @@ from accompaniments.models import Participant, SatisfactionSurvey, Session
 from accounts.models import Organisation
 from accounts.selectors import organisations_of
 from beneficiaries.enums import DiagnosticKind
-from beneficiaries.models import Diagnostic
+from beneficiaries.models import Beneficiary, Diagnostic
 from beneficiaries.services import diagnostic_skills
 from programs.enums import PublicCategory
 from programs.models import Program, Track
@@ -347,28 +348,51 @@ class UseGroup(NamedTuple):
     amount_cents: int
 
 
+# The period's uses added up per carnet and structure from the index of the program's
+# events alone (vouchers' unitevent_program_kind_at), and only then joined to their carnets
+# and people: the joins touch one row per group, not one per event. Plain SQL that SQLite
+# and PostgreSQL both read; the ORM cannot join a grouped subquery.
+_PERIOD_USES_SQL = """
+SELECT c.beneficiary_id, b.commune_id, CAST(b.categories AS TEXT), c.prescriber_id,
+       c.track_id, x.organisation_id, x.consumed, x.units, x.minutes, x.amount_cents
+FROM (
+    SELECT e.carnet_id, e.organisation_id,
+           SUM(CASE WHEN e.kind = %(consumed)s THEN 1 ELSE 0 END) AS consumed,
+           SUM(CASE WHEN e.kind = %(reversed)s THEN -1 ELSE 1 END) AS units,
+           SUM(CASE WHEN e.kind = %(reversed)s THEN -e.minutes ELSE e.minutes END) AS minutes,
+           SUM(e.amount_cents) AS amount_cents
+    FROM {events} e
+    WHERE e.program_id = %(program)s AND e.kind IN (%(consumed)s, %(reversed)s)
+      AND e.at >= %(start)s AND e.at < %(end)s
+    GROUP BY e.carnet_id, e.organisation_id
+) x
+JOIN {carnets} c ON c.id = x.carnet_id
+JOIN {people} b ON b.id = c.beneficiary_id
+"""
+
+
 def period_uses(*, program: Program, period: Period) -> list[UseGroup]:
-    """One read of the period's uses, grouped finely enough for every total and split."""
-    rows = (
-        _uses(program, period)
-        .annotate(categories_text=Cast("carnet__beneficiary__categories", TextField()))
-        .values_list(
-            "carnet__beneficiary",
-            "carnet__beneficiary__commune",
-            "categories_text",
-            "carnet__prescriber",
-            "carnet__track",
-            "organisation",
-        )
-        .annotate(
-            n_consumed=Count("pk", filter=Q(kind=UnitEventKind.CONSUMED)),
-            n_units=Coalesce(Sum(_UNITS_SIGNED), 0),
-            n_minutes=Coalesce(Sum(_signed("minutes")), 0),
-            n_amount=Coalesce(Sum("amount_cents"), 0),
-        )
-        .order_by()
+    """One read of the period's uses (less corrections), grouped finely enough for every total
+    and split: per carnet and structure."""
+    sql = _PERIOD_USES_SQL.format(
+        events=UnitEvent._meta.db_table,
+        carnets=Carnet._meta.db_table,
+        people=Beneficiary._meta.db_table,
     )
-    return [UseGroup(b, commune, _categories(text), *rest) for b, commune, text, *rest in rows]
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "program": program.pk,
+        "consumed": UnitEventKind.CONSUMED.value,
+        "reversed": UnitEventKind.REVERSED.value,
+        "start": adapt(period.start),
+        "end": adapt(period.end),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            UseGroup(b, commune, _categories(text), *rest)
+            for b, commune, text, *rest in cursor.fetchall()
+        ]
 
 
 @functools.lru_cache(maxsize=256)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
 from accounts.shortcuts import organisation_acting_as
-from core.db import without_jit
+from core.db import large_reads
 from core.forms import add_errors, parse_id
 from core.timezones import commune_zone
 from programs.models import Program
@@ -108,7 +108,7 @@ def funder_dashboard(request, slug: str):
     query = urlencode(period.query())
     tables = report.tables
     _exportable(tables.values(), "reporting:funder_export", [program.slug], query)
-    with without_jit():  # the report reads its figures while the page is drawn
+    with large_reads():  # the report reads its figures while the page is drawn
         return render(
             request,
             "reporting/funder_dashboard.html",

@@ -1,30 +1,31 @@
-"""core.db: JIT off for the dashboards' reads; the migration that gave ledger events their
+"""core.db: JIT off and more sort memory for the dashboards' reads; the migration that gave ledger events their
 program and carnet fills the events already there and keeps the ledger append-only."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from core.db import without_jit
+from core.db import large_reads
 from vouchers.models import UnitEvent
 from vouchers.services import carnet_issue
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
-def test_without_jit_turns_jit_off_for_the_block_alone(db):
-    def jit():
+def test_large_reads_set_jit_and_memory_for_the_block_alone(db):
+    def settings():
         with connection.cursor() as cursor:
-            cursor.execute("SHOW jit")
-            return cursor.fetchone()[0]
+            cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+            return cursor.fetchone()
 
-    before = jit()
-    with without_jit():
-        assert jit() == "off"
-    assert jit() == before
-    with pytest.raises(ZeroDivisionError), without_jit():
-        assert jit() == "off"
+    before = settings()
+    assert before != ("off", "16MB")
+    with large_reads():
+        assert settings() == ("off", "16MB")
+    assert settings() == before
+    with pytest.raises(ZeroDivisionError), large_reads():
+        assert settings() == ("off", "16MB")
         _ = 1 / 0
-    assert jit() == before
+    assert settings() == before
 
 
 def _migrate(target):
