@@ -351,7 +351,8 @@ class UseGroup(NamedTuple):
 # The period's uses added up per carnet and structure from the index of the program's
 # events alone (vouchers' unitevent_program_kind_at), and only then joined to their carnets
 # and people: the joins touch one row per group, not one per event. Plain SQL that SQLite
-# and PostgreSQL both read; the ORM cannot join a grouped subquery.
+# and PostgreSQL both read; the ORM cannot join a grouped subquery. (PostgreSQL adds up
+# bigints as numeric: the amount is cast back, so every figure is an int.)
 _PERIOD_USES_SQL = """
 SELECT c.beneficiary_id, b.commune_id, CAST(b.categories AS TEXT), c.prescriber_id,
        c.track_id, x.organisation_id, x.consumed, x.units, x.minutes, x.amount_cents
@@ -360,7 +361,7 @@ FROM (
            SUM(CASE WHEN e.kind = %(consumed)s THEN 1 ELSE 0 END) AS consumed,
            SUM(CASE WHEN e.kind = %(reversed)s THEN -1 ELSE 1 END) AS units,
            SUM(CASE WHEN e.kind = %(reversed)s THEN -e.minutes ELSE e.minutes END) AS minutes,
-           SUM(e.amount_cents) AS amount_cents
+           CAST(SUM(e.amount_cents) AS BIGINT) AS amount_cents
     FROM {events} e
     WHERE e.program_id = %(program)s AND e.kind IN (%(consumed)s, %(reversed)s)
       AND e.at >= %(start)s AND e.at < %(end)s
@@ -390,8 +391,8 @@ def period_uses(*, program: Program, period: Period) -> list[UseGroup]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [
-            UseGroup(b, commune, _categories(text), *rest)
-            for b, commune, text, *rest in cursor.fetchall()
+            UseGroup(r[0], r[1], _categories(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+            for r in cursor.fetchall()
         ]
 
 
@@ -559,32 +560,35 @@ def skill_progress(*, program: Program, period: Period) -> Progress:
         created_at__gte=period.start,
         created_at__lt=period.end,
     ).order_by("beneficiary_id", "created_at")
-    last_exit = {
-        d.beneficiary_id: d for d in exits.only("beneficiary_id", "answers", "score", "created_at")
-    }
+    fields = ("beneficiary_id", "answers", "score", "created_at")
+    # The last exit of each person (rows come oldest first), then their first entry before it.
+    last_exit = {row[0]: row for row in exits.values_list(*fields)}
     entries = {}
     for entry in (
         Diagnostic.objects.filter(
-            program=program, kind=DiagnosticKind.ENTRY, beneficiary_id__in=last_exit
+            program=program,
+            kind=DiagnosticKind.ENTRY,
+            beneficiary_id__in=exits.values("beneficiary_id"),
         )
         .order_by("beneficiary_id", "created_at")
-        .only("beneficiary_id", "answers", "score", "created_at")
+        .values_list(*fields)
     ):
-        if entry.created_at <= last_exit[entry.beneficiary_id].created_at:
-            entries.setdefault(entry.beneficiary_id, entry)
+        if entry[0] not in entries and entry[3] <= last_exit[entry[0]][3]:
+            entries[entry[0]] = entry
     skills = diagnostic_skills(program)
     counts = {key: [0, 0] for key, _label in skills}
     people = progressed = 0
-    for beneficiary_id, exit_ in last_exit.items():
+    for beneficiary_id, (_b, after, after_score, _at) in last_exit.items():
         entry = entries.get(beneficiary_id)
         if entry is None:
             continue
+        _b, before, before_score, _at = entry
         people += 1
-        progressed += exit_.score > entry.score
+        progressed += after_score > before_score
         for key, _label in skills:
-            if key in entry.answers and key in exit_.answers:
+            if key in before and key in after:
                 counts[key][0] += 1
-                counts[key][1] += exit_.answers[key] > entry.answers[key]
+                counts[key][1] += after[key] > before[key]
     return Progress(
         people=people,
         progressed=progressed,

@@ -92,6 +92,8 @@ def test_the_scenario_has_something_in_every_figure(activity):
     board = selectors.program_dashboard(program=money, period=november)
     assert board.people == 2  # ana (end of carnet a) and cat
     assert board.units_used == 3 and board.budget.consumed_cents == 3000
+    uses = selectors.period_uses(program=money, period=november)
+    assert {type(value) for use in uses for value in use[6:]} == {int}  # no Decimal (PostgreSQL)
     assert (board.carnets.issued, board.carnets.started, board.carnets.expired) == (2, 1, 1)
     assert board.budget.reimbursed_cents == 6000 and board.budget.released_cents == 5000
     october = period_parse(source=money, kind="mois", value="2026-10")
