@@ -14,7 +14,7 @@ Definitions (the page "Colonnes des exports" says them in French):
 import datetime as dt
 import functools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from statistics import mean
 from typing import NamedTuple
@@ -420,42 +420,40 @@ _COHORT_KEY = {"commune": 0, "category": 1, "prescriber": 2, "track": 3}
 
 def _split(dimension: str, uses: list[UseGroup], cohort: list[tuple]) -> dict:
     """One pass over the period's uses and one over the cohort: the totals of each key of the
-    dimension (a person counts once per key; in each of their categories)."""
+    dimension (a person counts once per key; in each of their categories). Plain indexes into
+    the groups: the year's page goes through a few hundred thousand of them."""
     sums: dict = defaultdict(lambda: [0, 0, 0, 0])  # carnets, units, minutes, amount_cents
-    people: dict = defaultdict(set)
     if dimension == "category":
+        people = {(k, use[0]) for use in uses if use[6] for k in use[2] or ("",)}
         for use in uses:
-            for key in use.categories or ("",):
+            for key in use[2] or ("",):
                 row = sums[key]
-                row[1] += use.units
-                row[2] += use.minutes
-                row[3] += use.amount_cents
-                if use.consumed:
-                    people[key].add(use.beneficiary)
+                row[1] += use[7]
+                row[2] += use[8]
+                row[3] += use[9]
         for group in cohort:
             for key in group[1] or ("",):
                 sums[key][0] += group[4]
     else:
         index = UseGroup._fields.index(dimension)
+        people = {(use[index], use[0]) for use in uses if use[6]}
         for use in uses:
-            key = use[index]
-            row = sums[key]
-            row[1] += use.units
-            row[2] += use.minutes
-            row[3] += use.amount_cents
-            if use.consumed:
-                people[key].add(use.beneficiary)
+            row = sums[use[index]]
+            row[1] += use[7]
+            row[2] += use[8]
+            row[3] += use[9]
         if dimension in _COHORT_KEY:
             index = _COHORT_KEY[dimension]
             for group in cohort:
                 sums[group[index]][0] += group[4]
+    reached = Counter(key for key, _person in people)
     return {
         key: {
             "carnets": carnets,
             "units": units,
             "minutes": minutes,
             "amount_cents": amount,
-            "people": len(people.get(key, ())),
+            "people": reached[key],
         }
         for key, (carnets, units, minutes, amount) in sums.items()
     }
