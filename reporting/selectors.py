@@ -16,6 +16,7 @@ import functools
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from statistics import mean
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -446,7 +447,7 @@ def _split(dimension: str, uses: list[UseGroup], cohort: list[tuple]) -> dict:
             index = _COHORT_KEY[dimension]
             for group in cohort:
                 sums[group[index]][0] += group[4]
-    reached = Counter(key for key, _person in people)
+    reached = Counter(map(itemgetter(0), people))
     return {
         key: {
             "carnets": carnets,
