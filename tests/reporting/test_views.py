@@ -37,6 +37,10 @@ def test_the_funder_dashboard_shows_figures_charts_and_tables(activity, funder_c
     assert "communes-points" in html and "chart.umd.min.js" in html
     assert "<script>" not in html  # CSP: no inline script (JSON data only)
     assert "format=xlsx" in html and "periode=mois&amp;valeur=2026-11" in html
+    budget = re.search(r'id="tableau-budget-par-mois".*?</table>', html, re.S).group(0)
+    assert "<td>01/2026</td>" in budget  # its first column is shown
+    communes = re.search(r'id="tableau-par-commune".*?</table>', html, re.S).group(0)
+    assert "<td>Saint-Paul</td>" in communes and "<td>97415</td>" not in communes  # key hidden
 
 
 def test_a_wrong_period_says_why_and_shows_the_current_month(activity, funder_client):
