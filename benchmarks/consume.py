@@ -224,7 +224,7 @@ def prepare_national(units_needed: int, out_path: str) -> None:
 
 
 RAW_LOCK = (
-    "SELECT u.id, u.state, u.code_hash, u.value_cents, u.program_id, c.beneficiary_id"
+    "SELECT u.id, u.state, u.code_hash, u.value_cents, u.program_id, c.beneficiary_id, c.id"
     " FROM vouchers_unit u JOIN vouchers_carnet c ON c.id = u.carnet_id"
     " WHERE u.serial = %s FOR UPDATE OF u"
 )
@@ -235,9 +235,9 @@ RAW_STEPS = (
     "UPDATE programs_program SET committed_cents = committed_cents - %(value)s,"
     " consumed_cents = consumed_cents + %(value)s"
     " WHERE id = %(program)s AND committed_cents >= %(value)s",
-    "INSERT INTO vouchers_unitevent (unit_id, kind, at, actor_id, organisation_id, reason,"
-    " minutes, amount_cents, data) VALUES (%(unit)s, 'consumed', %(now)s, NULL, %(structure)s,"
-    " '', 0, %(value)s, '{}') RETURNING id",
+    "INSERT INTO vouchers_unitevent (unit_id, program_id, carnet_id, kind, at, actor_id,"
+    " organisation_id, reason, minutes, amount_cents, data) VALUES (%(unit)s, %(program)s,"
+    " %(carnet)s, 'consumed', %(now)s, NULL, %(structure)s, '', 0, %(value)s, '{}') RETURNING id",
 )
 RAW_PRICE = (
     "INSERT INTO settlement_pricingline (event_id, structure_id, program_id, amount_cents,"
@@ -274,7 +274,7 @@ def raw(data_path: str, start: int, stop: int) -> None:
         for index, (serial, code) in enumerate(data["normalized"][start:stop]):
             now = dt.datetime.now(dt.UTC)
             with connection.transaction(), connection.cursor() as cursor:
-                unit, state, stored, value, program, beneficiary = cursor.execute(
+                unit, state, stored, value, program, beneficiary, carnet = cursor.execute(
                     RAW_LOCK, (serial,)
                 ).fetchone()
                 digest = hmac.new(key, f"{serial}:{code}".encode(), hashlib.sha256).hexdigest()
@@ -286,6 +286,7 @@ def raw(data_path: str, start: int, stop: int) -> None:
                     "unit": unit,
                     "value": value,
                     "program": program,
+                    "carnet": carnet,
                     "beneficiary": beneficiary,
                     "key": f"r{start + index}",
                     "fingerprint": hashlib.sha256(f"{serial}:{code}".encode()).hexdigest(),

@@ -172,13 +172,13 @@ SETUP_SQL = [
     INSERT INTO beneficiaries_beneficiary
         (prescriber_id, first_name, last_name, search_name, birth_date, identity_key, commune_id,
          phone, email, categories, consent_text_version, consent_given_at, consent_method,
-         consent_collected_by_id, created_at)
+         consent_collected_by_id, created_at, uuid, age_band)
     SELECT (%(prescribers)s::bigint[])[1 + g %% cardinality(%(prescribers)s::bigint[])],
            'Personne' || g, 'Bench', 'bench personne' || g,
            date '1950-01-01' + (g %% 20000), 'bench-' || lpad(g::text, 12, '0'),
            (%(communes)s::text[])[1 + g %% cardinality(%(communes)s::text[])], '', '',
            ((%(categories)s::text[])[1 + g %% 5])::jsonb, '2026-11', %(year_start)s, 'paper',
-           %(user)s, %(year_start)s
+           %(user)s, %(year_start)s, gen_random_uuid(), ''
     FROM generate_series(0, %(n)s - 1) g
     """,
     # One carnet each, issued evenly from 1 January to now; one in seven of the first two
@@ -242,16 +242,19 @@ SETUP_SQL = [
     # The ledger's events of every unit.
     """
     INSERT INTO vouchers_unitevent
-        (unit_id, kind, at, actor_id, organisation_id, reason, minutes, amount_cents, data)
-    SELECT u.id, 'issued', b.issued_at, %(user)s, b.prescriber_id, '', 0, 0, '{}'::jsonb
+        (unit_id, program_id, carnet_id, kind, at, actor_id, organisation_id, reason, minutes,
+         amount_cents, data)
+    SELECT u.id, u.program_id, u.carnet_id, 'issued', b.issued_at, %(user)s, b.prescriber_id,
+           '', 0, 0, '{}'::jsonb
     FROM vouchers_unit u JOIN bench_unit b ON b.carnet_id = u.carnet_id AND b.pos = u.position
     UNION ALL
-    SELECT u.id, 'consumed', b.used_at, NULL, b.structure_id, '', 0, %(cents)s, '{}'::jsonb
+    SELECT u.id, u.program_id, u.carnet_id, 'consumed', b.used_at, NULL, b.structure_id, '', 0,
+           %(cents)s, '{}'::jsonb
     FROM vouchers_unit u JOIN bench_unit b ON b.carnet_id = u.carnet_id AND b.pos = u.position
     WHERE b.state = 'consumed'
     UNION ALL
-    SELECT u.id, 'expired', b.issued_at + interval '70 days', NULL, NULL, 'fin de validité', 0,
-           0, '{}'::jsonb
+    SELECT u.id, u.program_id, u.carnet_id, 'expired', b.issued_at + interval '70 days', NULL,
+           NULL, 'fin de validité', 0, 0, '{}'::jsonb
     FROM vouchers_unit u JOIN bench_unit b ON b.carnet_id = u.carnet_id AND b.pos = u.position
     WHERE b.state = 'expired'
     """,
@@ -334,6 +337,40 @@ SETUP_SQL = [
 
 # --- Timed run -------------------------------------------------------------------------------
 
+_PEOPLE = "\n    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id"
+
+
+def _breakdown_sql(key: str, cohort: bool) -> list[str]:
+    """The ceiling's queries of one breakdown: the period's people and amount per `key` (a
+    column of the event e, the carnet c or the person b), then, when the dimension has them,
+    the carnets issued in the period per `key`. The person is joined only for b's columns."""
+    people = _PEOPLE if key.startswith("b.") else ""
+    uses = f"""
+    SELECT {key}, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
+    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
+    JOIN vouchers_carnet c ON c.id = u.carnet_id{people}
+    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
+      AND e.at >= %(start)s AND e.at < %(end)s
+    GROUP BY 1
+    """
+    carnets = f"""
+    SELECT {key}, COUNT(*) FROM vouchers_carnet c{people}
+    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
+      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
+    """
+    return [uses, carnets] if cohort else [uses]
+
+
+# The dashboard's breakdowns: the key of each, and whether it counts carnets issued (a carnet
+# has no structure).
+BREAKDOWNS = [
+    ("b.commune_id", True),
+    ("c.prescriber_id", True),
+    ("e.organisation_id", False),
+    ("c.track_id", True),
+    ("b.categories", True),
+]
+
 CEILING_SQL = [
     # People, units and amount of the period's uses.
     """
@@ -384,71 +421,8 @@ CEILING_SQL = [
       AND e.at >= %(program_start)s
     GROUP BY 1
     """,
-    # Breakdowns of the period's uses and carnets.
-    """
-    SELECT b.commune_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT b.commune_id, COUNT(*) FROM vouchers_carnet c
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
-    """
-    SELECT c.prescriber_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT c.prescriber_id, COUNT(*) FROM vouchers_carnet c
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
-    """
-    SELECT e.organisation_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT c.track_id, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT c.track_id, COUNT(*) FROM vouchers_carnet c
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
-    """
-    SELECT b.categories, COUNT(DISTINCT c.beneficiary_id), SUM(e.amount_cents)
-    FROM vouchers_unitevent e JOIN vouchers_unit u ON u.id = e.unit_id
-    JOIN vouchers_carnet c ON c.id = u.carnet_id
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE u.program_id = %(program)s AND e.kind IN ('consumed', 'reversed')
-      AND e.at >= %(start)s AND e.at < %(end)s
-    GROUP BY 1
-    """,
-    """
-    SELECT b.categories, COUNT(*) FROM vouchers_carnet c
-    JOIN beneficiaries_beneficiary b ON b.id = c.beneficiary_id
-    WHERE c.program_id = %(program)s AND c.replaces_id IS NULL
-      AND c.issued_at >= %(start)s AND c.issued_at < %(end)s GROUP BY 1
-    """,
+    # Breakdowns of the period's uses and carnets (see BREAKDOWNS).
+    *(sql for key, cohort in BREAKDOWNS for sql in _breakdown_sql(key, cohort)),
     # Progress and satisfaction.
     """
     SELECT x.beneficiary_id, x.answers, x.score, n.answers, n.score

@@ -399,6 +399,8 @@ def setup(structures: int, units: int) -> None:
                 yield (
                     event0 + index,
                     unit0 + index,
+                    program.pk,
+                    carnet0 + index // UNITS_PER_CARNET,
                     "issued",
                     issued_at,
                     user.pk,
@@ -415,6 +417,8 @@ def setup(structures: int, units: int) -> None:
                     yield (
                         event0 + units + index,
                         unit0 + index,
+                        program.pk,
+                        carnet0 + c,
                         "consumed",
                         at,
                         None,
@@ -431,6 +435,8 @@ def setup(structures: int, units: int) -> None:
             (
                 "id",
                 "unit_id",
+                "program_id",
+                "carnet_id",
                 "kind",
                 "at",
                 "actor_id",

@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from django.db import connection, transaction
 from django.db.migrations.operations.special import RunPython
 
 
@@ -82,6 +83,34 @@ def make_replace_proof(table: str) -> RunPython:
     return RunPython(forward, backward, elidable=False)
 
 
+def backfill_append_only(table: str, statements: dict[str, str]) -> RunPython:
+    """A migration operation that fills new columns of an append-only table in one set-based
+    statement per database (`statements`: vendor → SQL). The table's triggers are lifted for
+    that statement only and put back in the same migration transaction."""
+
+    def forward(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        for statement in _drop_sql(vendor, table):
+            schema_editor.execute(statement)
+        schema_editor.execute(statements[vendor])
+        for statement in _append_only_sql(vendor, table):
+            schema_editor.execute(statement)
+
+    return RunPython(forward, RunPython.noop, elidable=False)
+
+
+def restore_append_only_on_sqlite(table: str) -> RunPython:
+    """SQLite rebuilds a table to change a column (a NOT NULL added, say), and its triggers go
+    with the old table: this migration operation puts them back. PostgreSQL keeps them."""
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            for statement in [*_drop_sql("sqlite", table), *_append_only_sql("sqlite", table)]:
+                schema_editor.execute(statement)
+
+    return RunPython(forward, RunPython.noop, elidable=False)
+
+
 def append_only_tables() -> list[str]:
     from django.apps import apps
 
@@ -111,3 +140,35 @@ def append_only_suspended(connection):
             for table in tables:
                 for statement in _append_only_sql(vendor, table):
                     cursor.execute(statement)
+
+
+# What a block of large reads sets on PostgreSQL, for its transaction alone.
+LARGE_READS = {"jit": "off", "work_mem": "16MB"}
+
+
+@contextmanager
+def large_reads():
+    """For reads that add up many rows at once (the dashboards), measured by
+    benchmarks/dashboard.py: PostgreSQL's JIT compiler spends more compiling such a query (0.1
+    to 0.2 s each on the development machine) than it saves, and the default 4 MB of memory
+    per sort sends their grouping to disk. The block runs in a transaction (a savepoint inside
+    another) with LARGE_READS, put back as they were at its end (a rollback undoes them too);
+    other databases just get the transaction."""
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if postgres:
+            before = _settings_swap(LARGE_READS)
+        yield
+        if postgres:
+            _settings_swap(before)
+
+
+def _settings_swap(values: dict[str, str]) -> dict[str, str]:
+    """Sets PostgreSQL settings for the current transaction; returns what they were."""
+    names = list(values)
+    sql = ", ".join("current_setting(%s), set_config(%s, %s, true)" for _name in names)
+    params = [p for name in names for p in (name, name, values[name])]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        row = cursor.fetchone()
+    return {name: row[2 * i] for i, name in enumerate(names)}

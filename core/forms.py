@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from dsfr.forms import DsfrBaseForm, DsfrBoundField
 
 from core.exceptions import PassnumError
 
@@ -40,3 +41,20 @@ def formset_with_more_rows(formset_class, data, *, prefix: str, step: int = 1, *
         total = parse_id(data.get(key)) or 0
         data[key] = str(min(total + step, formset_class.max_num))
     return formset_class(data, prefix=prefix, **kwargs)
+
+
+_DSFR_INPUT = "dsfr/form_field_snippets/input_snippet.html"
+
+
+class _FilterBoundField(DsfrBoundField):
+    @property
+    def template_name(self):
+        name = super().template_name
+        return "core/forms/filter_field.html" if name == _DSFR_INPUT else name
+
+
+class FilterForm(DsfrBaseForm):
+    """A form of filters above a list or a dashboard: each field may be left empty, so no
+    field is marked « (Optionnel) » (the project marks optional fields everywhere else)."""
+
+    bound_field_class = _FilterBoundField

@@ -20,6 +20,29 @@ _OVERSEAS_ZONES = {
 }
 
 
+# Each zone in plain French: the region a person picks it by, and the place its hour is named
+# after (« heure de Paris », « heure de La Réunion »). Pages never print a zone's technical name.
+_ZONE_WORDS = {
+    "Europe/Paris": ("Métropole", "Paris"),
+    "Indian/Reunion": ("La Réunion", "La Réunion"),
+    "Indian/Mayotte": ("Mayotte", "Mayotte"),
+    "America/Guadeloupe": ("Guadeloupe", "la Guadeloupe"),
+    "America/Martinique": ("Martinique", "la Martinique"),
+    "America/Cayenne": ("Guyane", "la Guyane"),
+    "America/Miquelon": ("Saint-Pierre-et-Miquelon", "Saint-Pierre-et-Miquelon"),
+    "America/St_Barthelemy": ("Saint-Barthélemy", "Saint-Barthélemy"),
+    "America/Marigot": ("Saint-Martin", "Saint-Martin"),
+}
+PROGRAM_ZONES = (
+    "Europe/Paris",
+    "Indian/Reunion",
+    "Indian/Mayotte",
+    "America/Guadeloupe",
+    "America/Martinique",
+    "America/Cayenne",
+)
+
+
 def commune_zone(code: str | None) -> str:
     """The legal time of a commune, from its INSEE code (overseas départements differ)."""
     return _OVERSEAS_ZONES.get((code or "")[:3], DEFAULT_ZONE)
@@ -31,6 +54,20 @@ def zone_name(source) -> str:
     if isinstance(source, str):
         return source or DEFAULT_ZONE
     return getattr(source, "time_zone", None) or DEFAULT_ZONE
+
+
+def zone_label(source) -> str:
+    """The legal time of a zone (or of what has a `time_zone`) in plain French: « heure de
+    La Réunion », « heure de Paris ». A zone not listed is named after its city."""
+    name = zone_name(source)
+    words = _ZONE_WORDS.get(name)
+    place = words[1] if words else name.rsplit("/", 1)[-1].replace("_", " ")
+    return f"heure de {place}"
+
+
+def zone_choices(zones=PROGRAM_ZONES) -> list[tuple[str, str]]:
+    """(zone, what a person reads) for a form: « Métropole (heure de Paris) »."""
+    return [(zone, f"{_ZONE_WORDS[zone][0]} ({zone_label(zone)})") for zone in zones]
 
 
 def local(moment: dt.datetime | None, source) -> dt.datetime | None:

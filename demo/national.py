@@ -454,7 +454,8 @@ def _generate(*, counts, rng, log, started, seed_label) -> dict:
     )  # fmt: skip
     event_table = Table(
         UnitEvent,
-        ["unit_id", "kind", "at", "organisation_id", "amount_cents", "data"],
+        ["unit_id", "program_id", "carnet_id", "kind", "at", "organisation_id", "amount_cents",
+         "data"],
     )  # fmt: skip
     numbers = Counter()  # program id -> carnets issued
     prefixes = {program.pk: f"PN{i + 1:03d}" for i, program in enumerate(program_rows)}
@@ -535,12 +536,14 @@ def _generate(*, counts, rng, log, started, seed_label) -> dict:
         carnet_first + i: f"{prefixes[program.pk]}-C{number:06d}"
         for i, (_p, program, number, _at) in enumerate(carnets)
     }
+    carnet_program = {carnet_first + i: program.pk for i, (_p, program, *_r) in enumerate(carnets)}
 
     def event_rows():
         for offset, (carnet, issued_at, consumed_at, structure) in enumerate(units_plan):
-            unit = unit_first + offset
+            unit, owners = unit_first + offset, (carnet_program[carnet], carnet)
             yield (
                 unit,
+                *owners,
                 "issued",
                 issued_at,
                 carnet_prescriber[carnet],
@@ -548,7 +551,7 @@ def _generate(*, counts, rng, log, started, seed_label) -> dict:
                 {"carnet": carnet_number_of[carnet]},
             )
             if consumed_at is not None:
-                yield unit, "consumed", consumed_at, structure, UNIT_CENTS, {}
+                yield unit, *owners, "consumed", consumed_at, structure, UNIT_CENTS, {}
 
     event_table.write(event_rows())
 

@@ -606,6 +606,7 @@ class _Import:
             )
         elif table.name == "unit_events":
             obj.data = self._event_data(obj.data)
+            obj.program_id, obj.carnet_id = self.unit_owners[obj.unit_id]
         elif table.name == "control_findings":
             event = self.resolve("event", row["line"])
             obj.line_id = self.lines[event]
@@ -645,6 +646,14 @@ class _Import:
                 .order_by("pk")
                 .values_list("pk", "identity_key")
             )
+        if table.name == "units":
+            # An event carries its unit's program and carnet (as vouchers.ledger writes it).
+            self.unit_owners = {
+                pk: (program, carnet)
+                for pk, program, carnet in Unit.objects.filter(
+                    program_id__in=self.pks["program"].values()
+                ).values_list("pk", "program_id", "carnet_id")
+            }
         if table.name == "participants":
             sessions = {pk: key for key, pk in self.pks["session"].items()}
             people = {pk: key for key, pk in self.pks["beneficiary"].items()}

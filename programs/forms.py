@@ -14,6 +14,7 @@ from core.money import (
     euros_to_cents,
     percent_to_basis_points,
 )
+from core.timezones import zone_choices
 from core.uploads import megabytes
 from places.enums import Service
 from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory
@@ -147,16 +148,7 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "validity_end_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "time_zone": forms.Select(
-                choices=[
-                    ("Europe/Paris", "Métropole (Europe/Paris)"),
-                    ("Indian/Reunion", "La Réunion (Indian/Reunion)"),
-                    ("Indian/Mayotte", "Mayotte"),
-                    ("America/Guadeloupe", "Guadeloupe"),
-                    ("America/Martinique", "Martinique"),
-                    ("America/Cayenne", "Guyane"),
-                ]
-            ),
+            "time_zone": forms.Select(choices=zone_choices()),
         }
 
     def __init__(self, *args, funders=None, **kwargs):

@@ -1,10 +1,11 @@
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from core.forms import FilterForm
 from reporting.enums import ContactStatus, PeriodKind
 
 
-class PeriodForm(DsfrBaseForm):
+class PeriodForm(FilterForm):
     """The period of a dashboard; period_parse reads it (and says what is wrong)."""
 
     periode = forms.ChoiceField(label="Période", choices=PeriodKind.choices, required=False)

@@ -90,10 +90,10 @@ def program_months(program: Program) -> dict:
     counts: dict = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     uses = (
         UnitEvent.objects.filter(
-            unit__program=program, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
+            program=program, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
         )
         .annotate(month=TruncMonth("at", tzinfo=zone))
-        .values("month", commune=F("unit__carnet__beneficiary__commune"))
+        .values("month", commune=F("carnet__beneficiary__commune"))
         .annotate(**use_totals())
         .order_by()
     )

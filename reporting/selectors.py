@@ -14,12 +14,15 @@ Definitions (the page "Colonnes des exports" says them in French):
 import datetime as dt
 import functools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from statistics import mean
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -41,14 +44,14 @@ from accompaniments.models import Participant, SatisfactionSurvey, Session
 from accounts.models import Organisation
 from accounts.selectors import organisations_of
 from beneficiaries.enums import DiagnosticKind
-from beneficiaries.models import Diagnostic
+from beneficiaries.models import Beneficiary, Diagnostic
 from beneficiaries.services import diagnostic_skills
 from programs.enums import PublicCategory
 from programs.models import Program, Track
 from programs.selectors import program_today, programs_visible_to
 from reporting.periods import Period, months_between
-from settlement.enums import LineStatus, TransferStatus
-from settlement.models import PricingLine
+from settlement.enums import BatchStatus, LineStatus, TransferStatus
+from settlement.models import PaymentBatch, PricingLine
 from territories.models import Commune
 from vouchers.enums import CarnetStatus, UnitEventKind, UnitState
 from vouchers.models import Carnet, UnitEvent
@@ -84,7 +87,7 @@ _UNITS_SIGNED = Case(
 
 def _uses(program: Program, period: Period) -> QuerySet[UnitEvent]:
     return UnitEvent.objects.filter(
-        unit__program=program, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
+        program=program, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
     )
 
 
@@ -97,9 +100,9 @@ def uses_detail(*, program: Program, period: Period) -> QuerySet:
             "at",
             "kind",
             "unit__serial",
-            "unit__carnet__number",
+            "carnet__number",
             "organisation__name",
-            "unit__carnet__beneficiary__commune",
+            "carnet__beneficiary__commune",
             "minutes",
             "amount_cents",
         )
@@ -109,7 +112,7 @@ def uses_detail(*, program: Program, period: Period) -> QuerySet:
 def use_totals():
     return {
         "people": Count(
-            "unit__carnet__beneficiary",
+            "carnet__beneficiary",
             distinct=True,
             filter=Q(kind=UnitEventKind.CONSUMED),
         ),
@@ -183,14 +186,9 @@ def budget_in_period(
 ) -> Budget:
     """The period's budget: committed by the carnets issued and consumed by the uses (both
     already read by the caller), reimbursed to structures and given back by expiry."""
-    reimbursed = PricingLine.objects.filter(
-        program=program,
-        transfer__status=TransferStatus.PAID,
-        transfer__batch__paid_at__gte=period.start,
-        transfer__batch__paid_at__lt=period.end,
-    ).aggregate(total=Coalesce(Sum("amount_cents"), 0))["total"]
+    reimbursed = sum(_paid_per_batch(program, period).values())
     released = UnitEvent.objects.filter(
-        unit__program=program,
+        program=program,
         kind=UnitEventKind.EXPIRED,
         at__gte=period.start,
         at__lt=period.end,
@@ -208,6 +206,39 @@ def budget_in_period(
     return Budget(committed_cents, consumed_cents, reimbursed, released)
 
 
+CLOSED_MONTHS_SECONDS = 3600  # how long the cache keeps what never changes (closed months…)
+
+
+def _paid_per_batch(program: Program, period: Period) -> dict[int, int]:
+    """What each batch paid in the period paid for the program's lines. A paid batch never
+    changes (only a pending transfer can be rejected, and lines leave only a rejected one):
+    its total is kept in the cache, and only the batches not seen yet are added up."""
+    batches = list(
+        PaymentBatch.objects.filter(
+            status=BatchStatus.PAID, paid_at__gte=period.start, paid_at__lt=period.end
+        ).values_list("pk", flat=True)
+    )
+    keys = {pk: f"reporting:paid:{program.pk}:{pk}" for pk in batches}
+    found = cache.get_many(keys.values())
+    totals = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in batches if pk not in totals]
+    if missing:
+        read = dict.fromkeys(missing, 0) | dict(
+            PricingLine.objects.filter(
+                program=program,
+                transfer__status=TransferStatus.PAID,
+                transfer__batch__in=missing,
+            )
+            .values_list("transfer__batch")
+            .annotate(total=Sum("amount_cents"))
+            .order_by()
+            .values_list("transfer__batch", "total")
+        )
+        cache.set_many({keys[pk]: total for pk, total in read.items()}, CLOSED_MONTHS_SECONDS)
+        totals |= read
+    return totals
+
+
 @dataclass(frozen=True)
 class BurnPoint:
     month: dt.date
@@ -216,11 +247,8 @@ class BurnPoint:
     planned_cents: int  # what would remain if the budget were spent evenly over the program
 
 
-CLOSED_MONTHS_SECONDS = 3600
-
-
 def _uses_per_month(program: Program, since: dt.datetime, until: dt.datetime | None) -> dict:
-    events = UnitEvent.objects.filter(unit__program=program, kind__in=USE_KINDS, at__gte=since)
+    events = UnitEvent.objects.filter(program=program, kind__in=USE_KINDS, at__gte=since)
     if until is not None:
         events = events.filter(at__lt=until)
     return {
@@ -306,8 +334,7 @@ def _labels(dimension: str, keys) -> dict:
     return {}
 
 
-@dataclass(frozen=True)
-class UseGroup:
+class UseGroup(NamedTuple):
     """The period's uses (less corrections) of one person's carnet at one structure."""
 
     beneficiary: int
@@ -322,28 +349,52 @@ class UseGroup:
     amount_cents: int
 
 
+# The period's uses added up per carnet and structure from the index of the program's
+# events alone (vouchers' unitevent_program_kind_at), and only then joined to their carnets
+# and people: the joins touch one row per group, not one per event. Plain SQL that SQLite
+# and PostgreSQL both read; the ORM cannot join a grouped subquery. (PostgreSQL adds up
+# bigints as numeric: the amount is cast back, so every figure is an int.)
+_PERIOD_USES_SQL = """
+SELECT c.beneficiary_id, b.commune_id, CAST(b.categories AS TEXT), c.prescriber_id,
+       c.track_id, x.organisation_id, x.consumed, x.units, x.minutes, x.amount_cents
+FROM (
+    SELECT e.carnet_id, e.organisation_id,
+           SUM(CASE WHEN e.kind = %(consumed)s THEN 1 ELSE 0 END) AS consumed,
+           SUM(CASE WHEN e.kind = %(reversed)s THEN -1 ELSE 1 END) AS units,
+           SUM(CASE WHEN e.kind = %(reversed)s THEN -e.minutes ELSE e.minutes END) AS minutes,
+           CAST(SUM(e.amount_cents) AS BIGINT) AS amount_cents
+    FROM {events} e
+    WHERE e.program_id = %(program)s AND e.kind IN (%(consumed)s, %(reversed)s)
+      AND e.at >= %(start)s AND e.at < %(end)s
+    GROUP BY e.carnet_id, e.organisation_id
+) x
+JOIN {carnets} c ON c.id = x.carnet_id
+JOIN {people} b ON b.id = c.beneficiary_id
+"""
+
+
 def period_uses(*, program: Program, period: Period) -> list[UseGroup]:
-    """One read of the period's uses, grouped finely enough for every total and split."""
-    rows = (
-        _uses(program, period)
-        .annotate(categories_text=Cast("unit__carnet__beneficiary__categories", TextField()))
-        .values_list(
-            "unit__carnet__beneficiary",
-            "unit__carnet__beneficiary__commune",
-            "categories_text",
-            "unit__carnet__prescriber",
-            "unit__carnet__track",
-            "organisation",
-        )
-        .annotate(
-            n_consumed=Count("pk", filter=Q(kind=UnitEventKind.CONSUMED)),
-            n_units=Coalesce(Sum(_UNITS_SIGNED), 0),
-            n_minutes=Coalesce(Sum(_signed("minutes")), 0),
-            n_amount=Coalesce(Sum("amount_cents"), 0),
-        )
-        .order_by()
+    """One read of the period's uses (less corrections), grouped finely enough for every total
+    and split: per carnet and structure."""
+    sql = _PERIOD_USES_SQL.format(
+        events=UnitEvent._meta.db_table,
+        carnets=Carnet._meta.db_table,
+        people=Beneficiary._meta.db_table,
     )
-    return [UseGroup(b, commune, _categories(text), *rest) for b, commune, text, *rest in rows]
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "program": program.pk,
+        "consumed": UnitEventKind.CONSUMED.value,
+        "reversed": UnitEventKind.REVERSED.value,
+        "start": adapt(period.start),
+        "end": adapt(period.end),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            UseGroup(r[0], r[1], _categories(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+            for r in cursor.fetchall()
+        ]
 
 
 @functools.lru_cache(maxsize=256)
@@ -364,39 +415,49 @@ def cohort_groups(*, program: Program, period: Period) -> list[tuple]:
     return [(commune, _categories(text), *rest) for commune, text, *rest in rows]
 
 
-def _keys(dimension: str, commune, categories, prescriber, track, structure=None) -> list:
-    if dimension == "category":
-        return list(categories or [""])
-    return [
-        {
-            "commune": commune,
-            "prescriber": prescriber,
-            "track": track,
-            "structure": structure,
-        }[dimension]
-    ]
+# Where each dimension's key is in a cohort group (commune, categories, prescriber, track, n).
+_COHORT_KEY = {"commune": 0, "category": 1, "prescriber": 2, "track": 3}
 
 
 def _split(dimension: str, uses: list[UseGroup], cohort: list[tuple]) -> dict:
-    rows: dict = defaultdict(
-        lambda: dict.fromkeys(("carnets", "units", "minutes", "amount_cents"), 0)
-    )
-    people: dict = defaultdict(set)
-    for use in uses:
-        for key in _keys(
-            dimension, use.commune, use.categories, use.prescriber, use.track, use.structure
-        ):
-            row = rows[key]
-            row["units"] += use.units
-            row["minutes"] += use.minutes
-            row["amount_cents"] += use.amount_cents
-            if use.consumed:
-                people[key].add(use.beneficiary)
-    if dimension != "structure":
-        for commune, categories, prescriber, track, count in cohort:
-            for key in _keys(dimension, commune, categories, prescriber, track):
-                rows[key]["carnets"] += count
-    return {key: values | {"people": len(people[key])} for key, values in rows.items()}
+    """One pass over the period's uses and one over the cohort: the totals of each key of the
+    dimension (a person counts once per key; in each of their categories). Plain indexes into
+    the groups: the year's page goes through a few hundred thousand of them."""
+    sums: dict = defaultdict(lambda: [0, 0, 0, 0])  # carnets, units, minutes, amount_cents
+    if dimension == "category":
+        people = {(k, use[0]) for use in uses if use[6] for k in use[2] or ("",)}
+        for use in uses:
+            for key in use[2] or ("",):
+                row = sums[key]
+                row[1] += use[7]
+                row[2] += use[8]
+                row[3] += use[9]
+        for group in cohort:
+            for key in group[1] or ("",):
+                sums[key][0] += group[4]
+    else:
+        index = UseGroup._fields.index(dimension)
+        people = {(use[index], use[0]) for use in uses if use[6]}
+        for use in uses:
+            row = sums[use[index]]
+            row[1] += use[7]
+            row[2] += use[8]
+            row[3] += use[9]
+        if dimension in _COHORT_KEY:
+            index = _COHORT_KEY[dimension]
+            for group in cohort:
+                sums[group[index]][0] += group[4]
+    reached = Counter(map(itemgetter(0), people))
+    return {
+        key: {
+            "carnets": carnets,
+            "units": units,
+            "minutes": minutes,
+            "amount_cents": amount,
+            "people": reached[key],
+        }
+        for key, (carnets, units, minutes, amount) in sums.items()
+    }
 
 
 def breakdown(
@@ -498,32 +559,35 @@ def skill_progress(*, program: Program, period: Period) -> Progress:
         created_at__gte=period.start,
         created_at__lt=period.end,
     ).order_by("beneficiary_id", "created_at")
-    last_exit = {
-        d.beneficiary_id: d for d in exits.only("beneficiary_id", "answers", "score", "created_at")
-    }
+    fields = ("beneficiary_id", "answers", "score", "created_at")
+    # The last exit of each person (rows come oldest first), then their first entry before it.
+    last_exit = {row[0]: row for row in exits.values_list(*fields)}
     entries = {}
     for entry in (
         Diagnostic.objects.filter(
-            program=program, kind=DiagnosticKind.ENTRY, beneficiary_id__in=last_exit
+            program=program,
+            kind=DiagnosticKind.ENTRY,
+            beneficiary_id__in=exits.values("beneficiary_id"),
         )
         .order_by("beneficiary_id", "created_at")
-        .only("beneficiary_id", "answers", "score", "created_at")
+        .values_list(*fields)
     ):
-        if entry.created_at <= last_exit[entry.beneficiary_id].created_at:
-            entries.setdefault(entry.beneficiary_id, entry)
+        if entry[0] not in entries and entry[3] <= last_exit[entry[0]][3]:
+            entries[entry[0]] = entry
     skills = diagnostic_skills(program)
     counts = {key: [0, 0] for key, _label in skills}
     people = progressed = 0
-    for beneficiary_id, exit_ in last_exit.items():
+    for beneficiary_id, (_b, after, after_score, _at) in last_exit.items():
         entry = entries.get(beneficiary_id)
         if entry is None:
             continue
+        _b, before, before_score, _at = entry
         people += 1
-        progressed += exit_.score > entry.score
+        progressed += after_score > before_score
         for key, _label in skills:
-            if key in entry.answers and key in exit_.answers:
+            if key in before and key in after:
                 counts[key][0] += 1
-                counts[key][1] += exit_.answers[key] > entry.answers[key]
+                counts[key][1] += after[key] > before[key]
     return Progress(
         people=people,
         progressed=progressed,
@@ -641,7 +705,7 @@ def structure_figures(*, structure: Organisation, period: Period) -> list[Organi
         UnitEvent.objects.filter(
             organisation=structure, kind__in=USE_KINDS, at__gte=period.start, at__lt=period.end
         )
-        .values(key=F("unit__program"))
+        .values(key=F("program"))
         .annotate(**use_totals())
         .order_by()
     ):

@@ -336,9 +336,9 @@ def use_row(event: dict, program: Program) -> tuple:
         local(event["at"], program),
         EVENT_KINDS.get(event["kind"], event["kind"]),
         event["unit__serial"],
-        event["unit__carnet__number"],
+        event["carnet__number"],
         event["organisation__name"],
-        event["unit__carnet__beneficiary__commune"],
+        event["carnet__beneficiary__commune"],
         event["minutes"],
         event["amount_cents"],
     )

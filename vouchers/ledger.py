@@ -46,6 +46,17 @@ class Attempt:
     blocked_until: dt.datetime | None
 
 
+def _event(unit: Unit, kind: UnitEventKind, **fields) -> UnitEvent:
+    """Every event of the ledger is built here: it carries its unit's program and carnet."""
+    return UnitEvent(
+        unit=unit, program_id=unit.program_id, carnet_id=unit.carnet_id, kind=kind, **fields
+    )
+
+
+def _write(unit: Unit, kind: UnitEventKind, **fields) -> UnitEvent:
+    return rawsql.insert(_event(unit, kind, **fields))
+
+
 def _remaining_value(unit: Unit, minutes_left: int) -> int:
     return unit.value_cents * minutes_left // 60
 
@@ -54,9 +65,7 @@ def issue(*, units: list[Unit], actor, organisation, data: dict) -> Entry:
     """Units just created on a carnet: one ISSUED event each (their value was reserved on the
     budget by programs.services.budget_reserve)."""
     events = UnitEvent.objects.bulk_create(
-        UnitEvent(
-            unit=unit, kind=UnitEventKind.ISSUED, actor=actor, organisation=organisation, data=data
-        )
+        _event(unit, UnitEventKind.ISSUED, actor=actor, organisation=organisation, data=data)
         for unit in units
     )
     return Entry(UnitEventKind.ISSUED, len(units), 0, 0, tuple(events))
@@ -74,15 +83,13 @@ def consume_voucher(*, unit: Unit, structure, actor, now: dt.datetime, data: dic
         raise LedgerConflict("Déjà utilisé.")
     value = _remaining_value(unit, unit.minutes_left)
     budget_move(program=unit.program, committed=-value, consumed=value)
-    event = rawsql.insert(
-        UnitEvent(
-            unit=unit,
-            kind=UnitEventKind.CONSUMED,
-            actor=actor,
-            organisation=structure,
-            amount_cents=value,
-            data=data,
-        )
+    event = _write(
+        unit,
+        UnitEventKind.CONSUMED,
+        actor=actor,
+        organisation=structure,
+        amount_cents=value,
+        data=data,
     )
     _announce([event])
     return Entry(UnitEventKind.CONSUMED, 1, 0, value, (event,))
@@ -108,9 +115,9 @@ def consume_minutes(
         amount = rate_cents * (done + take) // 60 - rate_cents * done // 60
         done += take
         events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.CONSUMED,
+            _event(
+                unit,
+                UnitEventKind.CONSUMED,
                 actor=actor,
                 organisation=structure,
                 minutes=take,
@@ -152,9 +159,9 @@ def reverse(
         amount_back += event.amount_cents
         minutes += event.minutes
         events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.REVERSED,
+            _event(
+                unit,
+                UnitEventKind.REVERSED,
                 actor=actor,
                 organisation=structure,
                 minutes=event.minutes,
@@ -181,7 +188,7 @@ def expire(*, units: list[Unit], program, reason: str) -> Entry:
     if value:
         budget_move(program=program, committed=-value, released=value)
     events = UnitEvent.objects.bulk_create(
-        UnitEvent(unit=u, kind=UnitEventKind.EXPIRED, reason=reason) for u in units
+        _event(u, UnitEventKind.EXPIRED, reason=reason) for u in units
     )
     return Entry(UnitEventKind.EXPIRED, count, 0, 0, tuple(events))
 
@@ -198,13 +205,11 @@ def cancel(*, units: list[Unit], actor, reason: str, new_carnet_number: str) -> 
         )
     events = []
     for unit in units:
+        events.append(_event(unit, UnitEventKind.CANCELLED, actor=actor, reason=reason[:300]))
         events.append(
-            UnitEvent(unit=unit, kind=UnitEventKind.CANCELLED, actor=actor, reason=reason[:300])
-        )
-        events.append(
-            UnitEvent(
-                unit=unit,
-                kind=UnitEventKind.REISSUED,
+            _event(
+                unit,
+                UnitEventKind.REISSUED,
                 actor=actor,
                 data={"carnet": new_carnet_number},
             )
@@ -249,9 +254,9 @@ def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
         now=now,
     )
     if blocked_until or structure_until:
-        UnitEvent.objects.create(
-            unit=unit,
-            kind=UnitEventKind.BLOCKED,
+        _write(
+            unit,
+            UnitEventKind.BLOCKED,
             actor=actor,
             organisation=structure,
             reason=(
@@ -261,9 +266,7 @@ def wrong_code(*, unit: Unit, structure, actor, now: dt.datetime) -> Attempt:
             ),
         )
         return Attempt(0, blocked_until or structure_until)
-    UnitEvent.objects.create(
-        unit=unit, kind=UnitEventKind.WRONG_CODE, actor=actor, organisation=structure
-    )
+    _write(unit, UnitEventKind.WRONG_CODE, actor=actor, organisation=structure)
     return Attempt(MAX_WRONG_CODES - unit.failed_attempts - 1, None)
 
 
@@ -275,8 +278,7 @@ def reimburse(*, units: list[Unit], actor, data: dict) -> Entry:
         state=UnitState.REIMBURSED
     )
     events = UnitEvent.objects.bulk_create(
-        UnitEvent(unit=unit, kind=UnitEventKind.REIMBURSED, actor=actor, data=data)
-        for unit in to_mark
+        _event(unit, UnitEventKind.REIMBURSED, actor=actor, data=data) for unit in to_mark
     )
     return Entry(UnitEventKind.REIMBURSED, len(to_mark), 0, 0, tuple(events))
 

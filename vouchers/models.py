@@ -150,6 +150,12 @@ class UnitEvent(AppendOnlyModel):
     """Every change of a unit's state, never edited: who, when, why."""
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="events")
+    # The unit's program and carnet, copied when the event is written (vouchers.ledger), so
+    # that a period's events of a program are read from one index, without the units.
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    carnet = models.ForeignKey(Carnet, on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(max_length=12, choices=UnitEventKind.choices)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -168,6 +174,14 @@ class UnitEvent(AppendOnlyModel):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = "événement d'unité"
+        indexes = [
+            # A program's uses (or expiries) of a period, with what the dashboards add up.
+            models.Index(
+                fields=["program", "kind", "at"],
+                include=["carnet", "organisation", "amount_cents", "minutes"],
+                name="unitevent_program_kind_at",
+            )
+        ]
 
     def __str__(self):
         return f"{self.unit} {self.kind}"

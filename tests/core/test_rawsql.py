@@ -61,6 +61,8 @@ def test_a_row_inserted_by_hand_is_the_row_create_stores(money_program, benefici
     unit = Unit.objects.get(serial=issued.codes[0][0])
     fields = {
         "unit": unit,
+        "program_id": unit.program_id,
+        "carnet_id": unit.carnet_id,
         "kind": UnitEventKind.CONSUMED,
         "organisation": structure,
         "amount_cents": 1000,
@@ -86,7 +88,12 @@ def test_a_row_refused_by_a_unique_constraint_is_ignored_when_asked(
     issued = CarnetFactory(program=money_program, beneficiary=beneficiary)
     unit = Unit.objects.get(serial=issued.codes[0][0])
     event = UnitEvent.objects.create(
-        unit=unit, kind=UnitEventKind.CONSUMED, organisation=structure, amount_cents=1000
+        unit=unit,
+        program_id=unit.program_id,
+        carnet_id=unit.carnet_id,
+        kind=UnitEventKind.CONSUMED,
+        organisation=structure,
+        amount_cents=1000,
     )
 
     def line():

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -14,7 +15,7 @@ from django.db import models
 
 from accompaniments import services
 from core.sms import outbox
-from core.timezones import commune_zone, local, make_local
+from core.timezones import commune_zone, local, make_local, zone_choices, zone_label
 from tests.fixtures_vouchers import make_session
 
 REUNION = ZoneInfo("Indian/Reunion")
@@ -98,4 +99,30 @@ def test_templates_never_print_a_moment_without_its_zone():
             first_format = min(filters.index(f) for f in ("date", "time") if f in filters)
             if "local" not in filters[:first_format]:
                 offenders.append(f"{path.relative_to(ROOT)}: {variable}{chain}")
+    assert offenders == []
+
+
+def test_a_zone_is_named_in_plain_words():
+    assert zone_label("Indian/Reunion") == "heure de La Réunion"
+    assert zone_label("Europe/Paris") == "heure de Paris"
+    assert zone_label("America/Cayenne") == "heure de la Guyane"
+    assert zone_label(SimpleNamespace(time_zone="Indian/Mayotte")) == "heure de Mayotte"
+    assert zone_label("Pacific/Noumea") == "heure de Noumea"  # a zone not listed: its city
+    choices = dict(zone_choices())
+    assert choices["Europe/Paris"] == "Métropole (heure de Paris)"
+    assert all("/" not in label for label in choices.values())
+
+
+_ZONE_PRINTED = re.compile(r"\{\{\s*([\w.]*zone)\s*(\|[^}]*)?\}\}")
+
+
+def test_templates_never_print_a_zone_name():
+    """A zone is printed through |zone_label (« heure de La Réunion »), never as Indian/Reunion."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in [*ROOT.glob("*/templates/**/*.html"), *ROOT.glob("*/templates/**/*.txt")]
+        if ".venv" not in path.parts
+        for match in _ZONE_PRINTED.finditer(path.read_text())
+        if "zone_label" not in (match.group(2) or "")
+    ]
     assert offenders == []

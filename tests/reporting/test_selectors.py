@@ -5,9 +5,14 @@ import datetime as dt
 
 import pytest
 
+from accompaniments import services as counter
 from reporting import selectors
 from reporting.periods import period_parse
+from settlement import services as settlement
+from settlement.enums import LineStatus
+from settlement.models import PricingLine
 from tests.reporting.ledger import ledger_figures
+from vouchers.models import UnitEvent
 
 PERIODS = [
     ("mois", "2026-10", "", ""),
@@ -87,6 +92,8 @@ def test_the_scenario_has_something_in_every_figure(activity):
     board = selectors.program_dashboard(program=money, period=november)
     assert board.people == 2  # ana (end of carnet a) and cat
     assert board.units_used == 3 and board.budget.consumed_cents == 3000
+    uses = selectors.period_uses(program=money, period=november)
+    assert {type(value) for use in uses for value in use[6:]} == {int}  # no Decimal (PostgreSQL)
     assert (board.carnets.issued, board.carnets.started, board.carnets.expired) == (2, 1, 1)
     assert board.budget.reimbursed_cents == 6000 and board.budget.released_cents == 5000
     october = period_parse(source=money, kind="mois", value="2026-10")
@@ -172,3 +179,32 @@ def test_periods_are_read_in_the_program_zone(money_program, hours_program):
     assert quarter.start.utcoffset() == dt.timedelta(hours=4)
     default = period_parse(source=money_program)
     assert default.value == "2026-11" and default.label == "novembre 2026"
+
+
+def test_every_event_carries_its_units_program_and_carnet(activity):
+    """The dashboards read a program's events by the columns vouchers.ledger copies."""
+    events = list(UnitEvent.objects.select_related("unit"))
+    assert {e.kind for e in events} >= {"issued", "consumed", "reversed", "expired", "reimbursed"}
+    assert [(e.program_id, e.carnet_id) for e in events] == [
+        (e.unit.program_id, e.unit.carnet_id) for e in events
+    ]
+
+
+def test_a_batch_paid_after_the_page_was_read_is_counted(activity, time_machine):
+    """What a paid batch paid is kept in the cache; a batch paid later in the period is not
+    hidden by it."""
+    money, structure, c = activity["money"], activity["structure"], activity["carnets"]["c"]
+    november = period_parse(source=money, kind="mois", value="2026-11")
+    assert (
+        selectors.program_dashboard(program=money, period=november).budget.reimbursed_cents == 6000
+    )
+    time_machine.move_to(dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC))
+    serial, code = c.codes[1]
+    assert counter.unit_consume(actor=None, structure=structure, serial=serial, code=code).ok
+    PricingLine.objects.filter(status=LineStatus.PRICED).update(status=LineStatus.ACCEPTED)
+    batch = settlement.batch_build(actor=None, until=dt.date(2026, 11, 26)).batch
+    settlement.batch_mark_sent(actor=None, batch=batch)
+    settlement.batch_mark_paid(actor=None, batch=batch)
+    board = selectors.program_dashboard(program=money, period=november)
+    expected = ledger_figures(money, november.first_day, november.last_day)
+    assert board.budget.reimbursed_cents == expected["reimbursed"] == 7000

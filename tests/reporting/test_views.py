@@ -3,6 +3,7 @@ with the period kept), who may see it."""
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -36,6 +37,10 @@ def test_the_funder_dashboard_shows_figures_charts_and_tables(activity, funder_c
     assert "communes-points" in html and "chart.umd.min.js" in html
     assert "<script>" not in html  # CSP: no inline script (JSON data only)
     assert "format=xlsx" in html and "periode=mois&amp;valeur=2026-11" in html
+    budget = re.search(r'id="tableau-budget-par-mois".*?</table>', html, re.S).group(0)
+    assert "<td>01/2026</td>" in budget  # its first column is shown
+    communes = re.search(r'id="tableau-par-commune".*?</table>', html, re.S).group(0)
+    assert "<td>Saint-Paul</td>" in communes and "<td>97415</td>" not in communes  # key hidden
 
 
 def test_a_wrong_period_says_why_and_shows_the_current_month(activity, funder_client):
@@ -139,3 +144,35 @@ def test_a_prescriber_lists_unused_carnets_notes_contacts_and_reminds(
     assert [row[0] for row in rows[1:]] == [b.number, activity["carnets"]["f"].carnet.number]
     client.force_login(MemberFactory(organisation=structure))
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("which", "words"), [("hours", "heure de La Réunion"), ("money", "heure de Paris")]
+)
+def test_the_dashboard_names_its_hour_in_plain_words(activity, funder_client, which, words):
+    url = reverse("reporting:funder", args=[activity[which].slug])
+    html = funder_client.get(url, {"periode": "mois", "valeur": "2026-11"}).content.decode()
+    assert f"30 novembre 2026, {words}." in html
+    assert "Indian/" not in html and "Europe/" not in html
+
+
+def test_the_period_fields_are_not_marked_optional_and_stay_labelled(activity, funder_client):
+    url = reverse("reporting:funder", args=[activity["money"].slug])
+    html = funder_client.get(url, {"periode": "mois", "valeur": "2026-13"}).content.decode()
+    form = re.search(r'<form method="get".*?</form>', html, re.S).group(0)
+    assert "ptionnel" not in form and "ptional" not in form
+    for name, label in (
+        ("periode", "Période"),
+        ("valeur", "Mois, trimestre ou année"),
+        ("du", "Du (dates choisies)"),
+        ("au", "Au (dates choisies)"),
+    ):
+        assert re.search(rf'<label for="id_{name}" class="fr-label">{re.escape(label)}\s*<', form)
+        assert re.search(rf'<(input|select)[^>]*name="{name}"[^>]*id="id_{name}"', form) or (
+            re.search(rf'<(input|select)[^>]*id="id_{name}"[^>]*name="{name}"', form)
+        )
+    # The hint is in the label; the error is tied to its input.
+    assert re.search(r'année\s*<span class="fr-hint-text" id="id_valeur_helptext">Par ex', form)
+    valeur = re.search(r'<input[^>]*name="valeur"[^>]*>', form).group(0)
+    assert 'aria-invalid="true"' in valeur and 'aria-describedby="id_valeur-desc-error"' in valeur
+    assert re.search(r'id="id_valeur-desc-error">.*écrivez-le comme 2026-03', form, re.S)

@@ -1,0 +1,64 @@
+"""core.db: JIT off and more sort memory for the dashboards' reads; the migration that gave ledger events their
+program and carnet fills the events already there and keeps the ledger append-only."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from core.db import large_reads
+from vouchers.models import UnitEvent
+from vouchers.services import carnet_issue
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
+def test_large_reads_set_jit_and_memory_for_the_block_alone(db):
+    def settings():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+            return cursor.fetchone()
+
+    before = settings()
+    assert before != ("off", "16MB")
+    with large_reads():
+        assert settings() == ("off", "16MB")
+    assert settings() == before
+    with pytest.raises(ZeroDivisionError), large_reads():
+        assert settings() == ("off", "16MB")
+        _ = 1 / 0
+    assert settings() == before
+
+
+def _migrate(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_events_from_their_units(
+    money_program, beneficiary, advisor, prescriber
+):
+    carnet = carnet_issue(
+        actor=advisor,
+        prescriber=prescriber,
+        beneficiary=beneficiary,
+        program=money_program,
+        units=5,
+        delivery="paper",
+    ).carnet
+    _migrate(("vouchers", "0007_unitevent_no_replace"))
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM vouchers_unitevent")
+            assert cursor.fetchone()[0] == 5
+    finally:
+        _migrate(("vouchers", "0008_unitevent_program_carnet"))
+    events = list(UnitEvent.objects.all())
+    assert len(events) == 5
+    assert {(e.program_id, e.carnet_id) for e in events} == {(money_program.pk, carnet.pk)}
+    for statement in (
+        "UPDATE vouchers_unitevent SET reason = 'x'",
+        "DELETE FROM vouchers_unitevent",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)  # the database still refuses it
