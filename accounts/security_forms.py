@@ -1,6 +1,8 @@
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from core.forms import FilterForm
+
 
 class LoginCodeForm(DsfrBaseForm):
     code = forms.CharField(
@@ -29,7 +31,7 @@ class TwoFactorSetupForm(DsfrBaseForm):
     )
 
 
-class AuditFilterForm(DsfrBaseForm):
+class AuditFilterForm(FilterForm):
     """The filters of the operator's page of the audit journal; all optional."""
 
     actor = forms.EmailField(

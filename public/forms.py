@@ -1,13 +1,13 @@
 from django import forms
-from dsfr.forms import DsfrBaseForm
 
+from core.forms import FilterForm
 from core.text import of
 from places.enums import Service
 from places.forms import RADIUS_CHOICES
 from territories.forms import CommuneField
 
 
-class AgendaForm(DsfrBaseForm):
+class AgendaForm(FilterForm):
     """Filters of the public agenda of workshops; every one may stay empty."""
 
     commune = CommuneField(label="Près de quelle commune ?", required=False)

@@ -8,6 +8,7 @@ order of ARCHITECTURE.md (allowances, units by primary key, session, program) be
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from core import rawsql, registry
@@ -73,14 +74,16 @@ def issue(*, units: list[Unit], actor, organisation, data: dict) -> Entry:
 
 def consume_voucher(*, unit: Unit, structure, actor, now: dt.datetime, data: dict) -> Entry:
     """A voucher used whole: ISSUED → CONSUMED, its face value due to the structure."""
-    if not Unit.objects.filter(pk=unit.pk, state=UnitState.ISSUED).update(
-        state=UnitState.CONSUMED,
-        consumed_at=now,
-        consumed_by=structure,
-        failed_attempts=0,
-        minutes_left=0,
-    ):
-        raise LedgerConflict("Déjà utilisé.")
+    # Written by hand once (run for every voucher used): the ORM's update cost more to build.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Unit._meta.db_table} SET state = %s, consumed_at = %s,"  # noqa: S608
+            " consumed_by_id = %s, failed_attempts = 0, minutes_left = 0"
+            " WHERE id = %s AND state = %s",
+            [UnitState.CONSUMED, rawsql.moment(now), structure.pk, unit.pk, UnitState.ISSUED],
+        )
+        if not cursor.rowcount:
+            raise LedgerConflict("Déjà utilisé.")
     value = _remaining_value(unit, unit.minutes_left)
     budget_move(program=unit.program, committed=-value, consumed=value)
     event = _write(

@@ -1,7 +1,8 @@
 import datetime as dt
+import html
 
 from django import template
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from core.money import format_euros
 from core.templatetags.durations import hours_minutes
@@ -53,7 +54,8 @@ def cells_html(row, table, hide_key=False):
     """{% cells_html row table hide_key %}: a row's <td> cells, escaped, in one go (a page's
     tables hold thousands of cells; one template loop per cell is what drew them slowly)."""
     shown = cells(row, table)[1:] if hide_key else cells(row, table)
-    return format_html_join("", "<td>{}</td>", ((cell,) for cell in shown))
+    # The standard library's escape: Django's, called per cell, was a quarter of the page's time.
+    return mark_safe("".join(f"<td>{html.escape(str(cell))}</td>" for cell in shown))  # noqa: S308
 
 
 @register.filter
