@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from accounts.models import Organisation
 from beneficiaries.enums import OrientationStatus
@@ -28,13 +28,19 @@ def orientations_waiting_count(*, structure: Organisation) -> int:
 
 def beneficiaries_of(*, organisation: Organisation, query: str = "") -> QuerySet[Beneficiary]:
     """The people an organisation works with: those it registered, served as a structure, or
-    that a prescriber oriented to it."""
+    that a prescriber oriented to it. `record_open`: its members may open the person's record
+    (registered or served: beneficiaries.perms.can_view_beneficiary); a person only oriented
+    to a structure can be booked, and their record opens once they came."""
     served = BeneficiaryStructure.objects.filter(structure=organisation).values("beneficiary_id")
     oriented = Orientation.objects.filter(structure=organisation, beneficiary__isnull=False).values(
         "beneficiary_id"
     )
     qs = Beneficiary.objects.filter(
         Q(prescriber=organisation) | Q(pk__in=served) | Q(pk__in=oriented)
+    ).annotate(
+        record_open=ExpressionWrapper(
+            Q(prescriber=organisation) | Q(pk__in=served), output_field=BooleanField()
+        )
     )
     words = normalize_search(query).split()
     for word in words:

@@ -322,3 +322,29 @@ def test_an_anonymised_record_cannot_be_corrected(client, used_hours, beneficiar
     assert "Rendue anonyme le" in page and "75 et plus" in page
     assert "Corriger ses informations" not in page
     assert client.get(f"/beneficiaires/personnes/{beneficiary.pk}/modifier/").status_code == 403
+
+
+def test_a_person_only_oriented_to_the_structure_is_listed_and_opens_after_coming(
+    client, followed, advisor, make_beneficiary
+):
+    """The structure may book a person oriented to it; their record opens (the structure's
+    view) once it served them, and the list says so rather than linking to a refusal."""
+    oriented = make_beneficiary(first_name="Josiane", last_name="Hoarau")
+    orientation_create(
+        actor=advisor,
+        prescriber=oriented.prescriber,
+        place=Place.objects.filter(structure=followed["structure"]).first(),
+        person_name="Josiane Hoarau",
+        need="Envoyer des photos à sa fille",
+        beneficiary=oriented,
+    )
+    client.force_login(followed["mediator"])
+    url = f"/beneficiaires/organisations/{followed['structure'].pk}/personnes/"
+    detail = f"/beneficiaires/personnes/{oriented.pk}/"
+    page = client.get(url).content.decode()
+    assert "Hoarau Josiane — orientée vers vous : sa fiche s'ouvre après" in page
+    assert detail not in page and f"/beneficiaires/personnes/{followed['beneficiary'].pk}/" in page
+    assert client.get(detail).status_code == 403
+    beneficiary_served_by(beneficiary_id=oriented.pk, structure=followed["structure"])
+    assert detail in client.get(url).content.decode()
+    assert client.get(detail).status_code == 200
