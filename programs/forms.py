@@ -110,6 +110,15 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
         help_text="Ne cochez rien pour ouvrir le programme à tout le monde. Sinon, la personne "
         "doit être dans au moins une des situations cochées.",
     )
+    retention_months = forms.IntegerField(
+        label="Durée de conservation des données des personnes (mois)",
+        min_value=12,
+        max_value=120,
+        initial=36,
+        help_text="Après la fin du programme et ce nombre de mois sans accompagnement, les "
+        "données d'une personne sont rendues anonymes (les chiffres d'ensemble restent). "
+        "De 12 à 120 mois ; 36 mois laisse le temps des contrôles des financeurs publics.",
+    )
     tracks_text = forms.CharField(
         label="Parcours",
         required=False,
@@ -143,6 +152,7 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
             "residence_required",
             "eligible_categories",
             "entry_diagnostic_required",
+            "retention_months",
         ]
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

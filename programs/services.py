@@ -173,6 +173,7 @@ def program_create(
     residence_required: bool = False,
     eligible_categories: list[str] = (),
     entry_diagnostic_required: bool = False,
+    retention_months: int = 36,
     departements=(),
     communes=(),
     tracks: list[dict] = (),
@@ -226,6 +227,7 @@ def program_create(
             residence_required=residence_required,
             eligible_categories=eligible_categories,
             entry_diagnostic_required=entry_diagnostic_required,
+            retention_months=retention_months,
         )
         program.departements.set(departements)
         program.communes.set(communes)
@@ -239,7 +241,7 @@ def program_create(
 
 # Settings a funder may change once carnets are out: what no issued carnet depends on, and
 # dates or durations that only give people more time.
-PROGRAM_SAFE_AFTER_ISSUE = ("name", "target_beneficiaries_per_year")
+PROGRAM_SAFE_AFTER_ISSUE = ("name", "target_beneficiaries_per_year", "retention_months")
 PROGRAM_EXTEND_ONLY_AFTER_ISSUE = (
     "ends_on",
     "validity_end_on",

@@ -32,6 +32,7 @@ FORM = {
     "operator_fee_purchase_percent": "0",
     "operator_fee_per_place_euros": "0",
     "min_weekly_opening_hours": "24",
+    "retention_months": "36",
 }
 
 
@@ -80,9 +81,13 @@ def test_a_funder_creates_a_program_from_the_form(client, communes, funder, fund
         "communes": ["47001"],
         "communes_label": "47157",
         "diagnostic_text": "Savez-vous allumer une tablette ?\nSavez-vous lire un courriel ?",
+        "retention_months": "48",
     }
+    too_short = client.post("/programmes/nouveau/", data | {"retention_months": "3"})
+    assert "supérieure ou égale à 12" in too_short.content.decode()
     response = client.post("/programmes/nouveau/", data)
     program = Program.objects.get(slug="pass-test")
+    assert program.retention_months == 48
     assert response.url == "/programmes/pass-test/"
     assert (program.carnet_sizes, program.unit_value_cents, program.min_units_per_beneficiary) == (
         [5, 10],
@@ -136,6 +141,7 @@ def test_program_form_keeps_input_when_validity_is_missing(client, communes, fun
             "operator_fee_purchase_percent": "0",
             "operator_fee_per_place_euros": "0",
             "min_weekly_opening_hours": "24",
+            "retention_months": "36",
         },
     )
     content = response.content.decode()
