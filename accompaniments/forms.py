@@ -123,6 +123,56 @@ class SessionForm(DsfrBaseForm):
         return make_local(self.cleaned_data["date"], self.cleaned_data["time"], program)
 
 
+class SessionChangeForm(SessionForm):
+    """A session still to come, changed: its program and kind stay."""
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["program"], self.fields["kind"]
+        if session.kind == SessionKind.INDIVIDUAL:
+            del self.fields["capacity"]
+        if not self.is_bound:
+            start = session.starts_local
+            preset = session.duration_minutes in dict(DURATION_CHOICES)
+            self.initial.update(
+                place=session.place_id,
+                title=session.title,
+                date=start.date(),
+                time=start.time().replace(second=0, microsecond=0),
+                duration=session.duration_minutes if preset else 0,
+                custom_duration=None if preset else session.duration_minutes,
+                capacity=session.capacity,
+                mediator=session.mediator_id,
+                track=session.track_id,
+                themes=session.themes,
+            )
+
+    def changes(self, session) -> dict:
+        """What session_update takes."""
+        data = self.cleaned_data
+        changes = {
+            "place": data["place"],
+            "title": data["title"],
+            "starts_at": self.starts_at(session.program),
+            "duration_minutes": self.minutes(),
+            "mediator": data["mediator"],
+            "track": data["track"],
+            "themes": data["themes"],
+        }
+        if "capacity" in self.fields:
+            changes["capacity"] = data["capacity"] or session.capacity
+        return changes
+
+
+class SessionCancelForm(DsfrBaseForm):
+    reason = forms.CharField(
+        label="Pourquoi la séance est-elle annulée ?",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Ce motif est envoyé aux personnes inscrites, par SMS ou courriel.",
+    )
+
+
 class BookForm(DsfrBaseForm):
     beneficiary = forms.ModelChoiceField(
         label="Personne à inscrire", queryset=None, empty_label=None

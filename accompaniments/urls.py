@@ -16,6 +16,8 @@ urlpatterns = [
         name="session_create",
     ),
     path("seances/<int:pk>/", views.session_detail, name="session_detail"),
+    path("seances/<int:pk>/modifier/", views.session_change, name="session_change"),
+    path("seances/<int:pk>/annuler/", views.session_cancel, name="session_cancel"),
     path("seances/<int:pk>/inscrire/", views.book, name="book"),
     path("seances/<int:pk>/anonymes/", views.anonymous_add, name="anonymous_add"),
     path("participants/<int:participant_pk>/presence/", views.attendance, name="attendance"),

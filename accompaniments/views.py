@@ -11,11 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accompaniments import perms, selectors, services
-from accompaniments.enums import ConsumeOutcome, ParticipantStatus
+from accompaniments.enums import ConsumeOutcome, ParticipantStatus, SessionStatus
 from accompaniments.forms import (
     AnonymousForm,
     BookForm,
     RedeemForm,
+    SessionCancelForm,
+    SessionChangeForm,
     SessionForm,
     SurveyForm,
     WalkInForm,
@@ -259,6 +261,67 @@ def session_detail(request, pk: int):
             "book_form": BookForm(beneficiaries=beneficiaries_of(organisation=session.structure)),
         },
     )
+
+
+def _session_still_to_come(request, pk: int) -> Session | None:
+    """The structure's session if it may still change; else None, with the reason said."""
+    session = _session_for_structure(request, pk)
+    if session.status != SessionStatus.PLANNED or session.starts_at <= timezone.now():
+        messages.error(
+            request, "Cette séance a commencé, est terminée ou annulée : elle ne se modifie plus."
+        )
+        return None
+    return session
+
+
+@login_required
+def session_change(request, pk: int):
+    session = _session_still_to_come(request, pk)
+    if session is None:
+        return redirect("accompaniments:session_detail", pk=pk)
+    structure = session.structure
+    form = SessionChangeForm(
+        request.POST or None,
+        session=session,
+        programs=Program.objects.filter(pk=session.program_id),
+        places=Place.objects.filter(structure=structure),
+        mediators=User.objects.filter(
+            memberships__organisation=structure, memberships__is_active=True
+        ).order_by("last_name"),
+        tracks=Track.objects.filter(program=session.program),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(actor=request.user, session=session, **form.changes(session))
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Séance modifiée. Les personnes inscrites sont prévenues d'un changement "
+                "d'heure ou de lieu.",
+            )
+            return redirect("accompaniments:session_detail", pk=session.pk)
+    return render(request, "accompaniments/session_change.html", {"form": form, "session": session})
+
+
+@login_required
+def session_cancel(request, pk: int):
+    session = _session_still_to_come(request, pk)
+    if session is None:
+        return redirect("accompaniments:session_detail", pk=pk)
+    form = SessionCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_cancel(
+                actor=request.user, session=session, reason=form.cleaned_data["reason"]
+            )
+        except PassnumError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, "Séance annulée. Les personnes inscrites sont prévenues.")
+            return redirect("accompaniments:session_detail", pk=session.pk)
+    return render(request, "accompaniments/session_cancel.html", {"form": form, "session": session})
 
 
 @login_required

@@ -25,6 +25,7 @@ from beneficiaries.models import Beneficiary
 from core.selectors import audit_actions
 from places.models import Place
 from programs.models import Program, Track
+from tests.factories import SessionFactory
 
 MAX_EXAMPLES = 20
 
@@ -92,6 +93,13 @@ FORM_KWARGS = {
         "places": w.places,
     },
     "accompaniments.forms.SessionForm": lambda w: {
+        "programs": w.programs,
+        "places": w.places,
+        "mediators": User.objects.order_by("pk"),
+        "tracks": w.tracks,
+    },
+    "accompaniments.forms.SessionChangeForm": lambda w: {
+        "session": SessionFactory(structure=w.structure, program=w.program),
         "programs": w.programs,
         "places": w.places,
         "mediators": User.objects.order_by("pk"),

@@ -284,6 +284,8 @@ MATRIX: dict[str, Entry] = {
     "accompaniments:session_list": entry(_org("structure"), structure=200, mediator=200),
     "accompaniments:session_create": entry(_org("structure"), structure=200, mediator=200),
     "accompaniments:session_detail": entry(_pk("session"), structure=200, mediator=200),
+    "accompaniments:session_change": entry(_pk("session"), structure=200, mediator=200),
+    "accompaniments:session_cancel": entry(_pk("session"), structure=200, mediator=200),
     "accompaniments:book": entry(_pk("session"), default=200, funder=403, operator=403, other=403),
     "accompaniments:anonymous_add": entry(
         _pk("session"), method="post", structure=REDIRECT, mediator=REDIRECT
