@@ -55,6 +55,8 @@ def test_the_working_pages_hold_on_a_phone(page, live_server, demo):
         ),
         (f"/accompagnements/structure/{le_port.pk}/seances/", "seances", 3),
         (f"/accompagnements/seances/{workshop.pk}/", "atelier", 3),
+        (f"/accompagnements/seances/{workshop.pk}/modifier/", "atelier-modifier", 1),
+        (f"/accompagnements/seances/{workshop.pk}/annuler/", "atelier-annuler", 1),
         ("/accompagnements/valider/", "valider-un-cheque", 1),
         ("/accompagnements/accueil/", "accueil-comptoir", 1),
         (f"/compte/organisations/{le_port.pk}/membres/", "membres", 1),
