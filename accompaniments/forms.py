@@ -150,10 +150,13 @@ class SessionChangeForm(SessionForm):
     def changes(self, session) -> dict:
         """What session_update takes."""
         data = self.cleaned_data
+        starts_at = self.starts_at(session.program)
+        if starts_at == session.starts_at.replace(second=0, microsecond=0):
+            starts_at = session.starts_at  # the form shows minutes: an unchanged hour stays
         changes = {
             "place": data["place"],
             "title": data["title"],
-            "starts_at": self.starts_at(session.program),
+            "starts_at": starts_at,
             "duration_minutes": self.minutes(),
             "mediator": data["mediator"],
             "track": data["track"],

@@ -123,7 +123,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # there: PostgreSQL stops parsing and planning the same statements for every voucher used
     # (about half of its work on that path). A pooler in front of PostgreSQL must keep
     # prepared statements (PgBouncer 1.21 and later: max_prepared_statements).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    # Added to the options of DATABASE_URL's query string (sslmode…), never in their place.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

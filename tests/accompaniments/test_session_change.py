@@ -119,3 +119,19 @@ def test_another_structure_cannot_change_the_session(
         )
     workshop.refresh_from_db()
     assert workshop.status == SessionStatus.PLANNED
+
+
+@pytest.mark.django_db
+def test_changing_only_the_title_keeps_a_start_given_to_the_second(client, kk, workshop):
+    """A session published by the API may start at 14:00:30; the form shows minutes."""
+    start = dt.datetime(2026, 12, 3, 14, 0, 30, tzinfo=REUNION)
+    type(workshop).objects.filter(pk=workshop.pk).update(starts_at=start)
+    workshop.refresh_from_db()
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(kk["mediator"])
+        client.post(
+            f"/accompagnements/seances/{workshop.pk}/modifier/",
+            _form(workshop, title="Atelier photos"),
+        )
+    workshop.refresh_from_db()
+    assert workshop.title == "Atelier photos" and workshop.starts_at == start
