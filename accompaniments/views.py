@@ -191,6 +191,18 @@ def session_list(request, organisation_pk: int):
     )
 
 
+def _session_choices(structure, programs) -> dict:
+    """What a session of the structure may be given: its programs, places, members, tracks."""
+    return {
+        "programs": programs,
+        "places": Place.objects.filter(structure=structure),
+        "mediators": User.objects.filter(
+            memberships__organisation=structure, memberships__is_active=True
+        ).order_by("last_name"),
+        "tracks": Track.objects.filter(program__in=programs),
+    }
+
+
 @login_required
 def session_create(request, organisation_pk: int):
     structure = organisation_acting_as(request, organisation_pk, OrganisationKind.STRUCTURE)
@@ -199,12 +211,7 @@ def session_create(request, organisation_pk: int):
     )
     form = SessionForm(
         request.POST or None,
-        programs=programs,
-        places=Place.objects.filter(structure=structure),
-        mediators=User.objects.filter(
-            memberships__organisation=structure, memberships__is_active=True
-        ).order_by("last_name"),
-        tracks=Track.objects.filter(program__in=programs),
+        **_session_choices(structure, programs),
         initial={"mediator": request.user.pk, "kind": "individual"},
     )
     if request.method == "POST" and form.is_valid():
@@ -283,12 +290,7 @@ def session_change(request, pk: int):
     form = SessionChangeForm(
         request.POST or None,
         session=session,
-        programs=Program.objects.filter(pk=session.program_id),
-        places=Place.objects.filter(structure=structure),
-        mediators=User.objects.filter(
-            memberships__organisation=structure, memberships__is_active=True
-        ).order_by("last_name"),
-        tracks=Track.objects.filter(program=session.program),
+        **_session_choices(structure, Program.objects.filter(pk=session.program_id)),
     )
     if request.method == "POST" and form.is_valid():
         try:
