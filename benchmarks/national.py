@@ -26,7 +26,8 @@ def _admin(sql: str):
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        return connection.execute(sql).fetchall() if sql.startswith("SELECT") else None
+        cursor = connection.execute(sql)
+        return cursor.fetchall() if sql.startswith("SELECT") else None
 
 
 def _has_carnets() -> bool:

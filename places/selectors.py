@@ -3,6 +3,7 @@ import math
 from dataclasses import dataclass, field
 
 import opening_hours
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -39,8 +40,15 @@ class PlaceFilters:
 
 @dataclass
 class PlaceResult:
-    place: Place
+    """A place found by place_search; `place` (the columns a list shows) and `programs` are
+    filled by with_places, for the results a page shows."""
+
+    pk: int
+    nom: str
+    latitude: float
+    longitude: float
     distance_km: float
+    place: Place | None = None
     programs: list[str] = field(default_factory=list)
 
 
@@ -82,19 +90,6 @@ def _any(wanted: list[str], values: list[str]) -> bool:
     return not wanted or any(value in values for value in wanted)
 
 
-# Columns read to filter; whole places are loaded only for the places that match.
-_FILTER_COLUMNS = (
-    "pk",
-    "latitude",
-    "longitude",
-    "services",
-    "publics_specifiquement_adresses",
-    "frais_a_charge",
-    "modalites_accompagnement",
-    "horaires",
-    "code_insee",
-    "commune_ref_id",
-)
 _LIST_COLUMNS = (
     "nom",
     "adresse",
@@ -105,13 +100,21 @@ _LIST_COLUMNS = (
     "services",
     "telephone",
 )
+# Filter group -> (column, PlaceFilters attribute).
+_GROUP_COLUMNS = (
+    ("services", "services"),
+    ("publics_specifiquement_adresses", "publics"),
+    ("frais_a_charge", "fees"),
+    ("modalites_accompagnement", "support_modes"),
+)
 
 
 def place_search(
     *, latitude: float, longitude: float, radius_km: float, filters: PlaceFilters | None = None
 ) -> list[PlaceResult]:
-    """Places within radius_km, nearest first. Within a filter group, a place matches if it
-    has at least one of the chosen values. Result places hold the columns a list needs."""
+    """Places within radius_km, nearest first (then by name). Within a filter group, a place
+    matches if it has at least one of the chosen values. Only what a map needs is read here:
+    with_places reads the rest for the results a page shows."""
     filters = filters or PlaceFilters()
     dlat = radius_km / KM_PER_DEGREE
     dlon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
@@ -120,34 +123,54 @@ def place_search(
         merged_into__isnull=True,
         latitude__range=(latitude - dlat, latitude + dlat),
         longitude__range=(longitude - dlon, longitude + dlon),
-    )
+    ).order_by()
     if filters.program_id:
         qs = qs.filter(program_links__program_id=filters.program_id)
+    groups = [
+        (column, wanted) for column, name in _GROUP_COLUMNS if (wanted := getattr(filters, name))
+    ]
+    if groups and connection.features.supports_json_field_contains:
+        for column, wanted in groups:
+            any_of = Q()
+            for value in wanted:
+                any_of |= Q(**{f"{column}__contains": [value]})
+            qs = qs.filter(any_of)
+        groups = []
+    hours = filters.open_now or filters.open_weekday is not None
+    columns = ["pk", "nom", "latitude", "longitude", *(column for column, _ in groups)]
+    if hours:
+        columns += ["horaires", "code_insee", "commune_ref_id"]
     now = timezone.now()
-    matches: dict[int, float] = {}
-    for pk, lat, lon, services, publics, fees, modes, horaires, insee, ref in qs.values_list(
-        *_FILTER_COLUMNS
-    ):
-        code = insee or ref or ""
-        if not (
-            _any(filters.services, services)
-            and _any(filters.publics, publics)
-            and _any(filters.fees, fees)
-            and _any(filters.support_modes, modes)
+    results: list[PlaceResult] = []
+    for row in qs.values_list(*columns):
+        pk, nom, lat, lon = row[:4]
+        if not all(
+            _any(wanted, values) for (_, wanted), values in zip(groups, row[4:], strict=False)
         ):
             continue
-        if filters.open_now and not _is_open(horaires, code, now):
-            continue
-        if filters.open_weekday is not None and not _open_on_weekday(
-            horaires, code, filters.open_weekday, now
-        ):
-            continue
+        if hours:
+            horaires, insee, ref = row[-3:]
+            code = insee or ref or ""
+            if filters.open_now and not _is_open(horaires, code, now):
+                continue
+            if filters.open_weekday is not None and not _open_on_weekday(
+                horaires, code, filters.open_weekday, now
+            ):
+                continue
         distance = distance_km(latitude, longitude, lat, lon)
         if distance <= radius_km:
-            matches[pk] = distance
-    places = Place.objects.only(*_LIST_COLUMNS).in_bulk(list(matches))
-    results = [PlaceResult(places[pk], distance) for pk, distance in matches.items()]
-    results.sort(key=lambda result: (result.distance_km, result.place.nom))
+            results.append(PlaceResult(pk, nom, lat, lon, distance))
+    results.sort(key=lambda result: (result.distance_km, result.nom))
+    return results
+
+
+def with_places(results: list[PlaceResult]) -> list[PlaceResult]:
+    """The shown results with their place (the columns a list shows) and accepted programs."""
+    places = Place.objects.only(*_LIST_COLUMNS).in_bulk([r.pk for r in results])
+    names = accepted_program_names(place_ids=list(places))
+    for result in results:
+        result.place = places[result.pk]
+        result.programs = names.get(result.pk, [])
     return results
 
 
@@ -259,13 +282,6 @@ def accepted_program_names(*, place_ids=None) -> dict[int, list[str]]:
     for place_id, program_name in links.values_list("place_id", "program__name"):
         names.setdefault(place_id, []).append(program_name)
     return names
-
-
-def with_program_names(results: list[PlaceResult]) -> list[PlaceResult]:
-    names = accepted_program_names(place_ids=[r.place.pk for r in results])
-    for result in results:
-        result.programs = names.get(result.place.pk, [])
-    return results
 
 
 def places_export_rows():

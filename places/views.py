@@ -83,7 +83,7 @@ def search(request):
             ),
         )
         page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-        selectors.with_program_names(page.object_list)
+        selectors.with_places(page.object_list)
         query = request.GET.copy()
         query.pop("page", None)
         context.update(
@@ -96,10 +96,10 @@ def search(request):
                 "map_origin": {"lat": latitude, "lon": longitude, "radius_km": data["radius"]},
                 "map_markers": [
                     {
-                        "lat": r.place.latitude,
-                        "lon": r.place.longitude,
-                        "name": r.place.nom,
-                        "url": reverse("places:detail", args=[r.place.pk]),
+                        "lat": r.latitude,
+                        "lon": r.longitude,
+                        "name": r.nom,
+                        "url": reverse("places:detail", args=[r.pk]),
                         "km": round(r.distance_km, 1),
                     }
                     for r in results[:MAP_MARKERS_MAX]

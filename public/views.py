@@ -33,7 +33,7 @@ def agenda(request):
         results = place_search(
             latitude=commune.latitude, longitude=commune.longitude, radius_km=radius
         )
-        distances = {r.place.pk: r.distance_km for r in results}
+        distances = {r.pk: r.distance_km for r in results}
         place_ids = list(distances)
         where = f"à moins de {radius} km {of(commune.name)}"
     elif data.get("departement"):

@@ -17,7 +17,7 @@ from beneficiaries.perms import can_manage_beneficiary
 from beneficiaries.services import beneficiary_record_read
 from core.exceptions import PassnumError
 from core.forms import add_errors, parse_id
-from places.selectors import PlaceFilters, place_search
+from places.selectors import PlaceFilters, place_search, with_places
 from programs.selectors import program_today, programs_with_quota
 from vouchers import perms, selectors, services
 from vouchers.codes import code_display
@@ -248,12 +248,14 @@ def _balance_page(request, carnet: Carnet):
     commune = carnet.beneficiary.commune
     places = []
     if commune.latitude is not None:
-        places = place_search(
-            latitude=commune.latitude,
-            longitude=commune.longitude,
-            radius_km=30,
-            filters=PlaceFilters(program_id=carnet.program_id),
-        )[:5]
+        places = with_places(
+            place_search(
+                latitude=commune.latitude,
+                longitude=commune.longitude,
+                radius_km=30,
+                filters=PlaceFilters(program_id=carnet.program_id),
+            )[:5]
+        )
     return render(
         request,
         "vouchers/balance.html",

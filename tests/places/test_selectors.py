@@ -5,7 +5,13 @@ import datetime as dt
 import time_machine
 
 from places.models import Place
-from places.selectors import PlaceFilters, opening_hours_plain, place_is_open, place_search
+from places.selectors import (
+    PlaceFilters,
+    opening_hours_plain,
+    place_is_open,
+    place_search,
+    with_places,
+)
 from places.services import places_import
 from territories.models import Commune
 from tests.places.helpers import place_row, places_csv
@@ -13,6 +19,12 @@ from tests.places.helpers import place_row, places_csv
 # Arrondissement of Saint-Benoît (the east), as INSEE codes.
 EAST = {"97410", "97406", "97402", "97409", "97417", "97421", "97419"}
 WEST_AND_NORTH = {"97407", "97415", "97411", "97408", "97413", "97423", "97418"}
+
+
+def _found(results):
+    """The places of the results, in their order, with every column."""
+    places = Place.objects.in_bulk([r.pk for r in results])
+    return [places[r.pk] for r in results]
 
 
 def _origin(name):
@@ -23,7 +35,7 @@ def _origin(name):
 def test_saint_benoit_within_20_km_lists_places_of_the_east_nearest_first(reunion_places):
     results = place_search(**_origin("Saint-Benoît"), radius_km=20)
     assert len(results) >= 10
-    codes = [r.place.commune_ref_id for r in results]
+    codes = [place.commune_ref_id for place in _found(results)]
     # La Poste's reference point of Saint-Benoît lies inland, so the circle also crosses the
     # mountains; the nearest places are all in the east and none is on the west or north coast.
     assert set(codes[:15]) <= EAST
@@ -32,7 +44,7 @@ def test_saint_benoit_within_20_km_lists_places_of_the_east_nearest_first(reunio
     distances = [r.distance_km for r in results]
     assert distances == sorted(distances) and distances[-1] <= 20
     west = place_search(**_origin("Le Port"), radius_km=20)
-    assert not {r.place.pk for r in west} & {r.place.pk for r in results}
+    assert not {r.pk for r in west} & {r.pk for r in results}
 
 
 def test_filters_any_of_within_a_group(reunion_places):
@@ -44,7 +56,43 @@ def test_filters_any_of_within_a_group(reunion_places):
         filters=PlaceFilters(services=["Aide aux démarches administratives"]),
     )
     assert 0 < len(admin) < len(everything)
-    assert all("Aide aux démarches administratives" in r.place.services for r in admin)
+    assert all("Aide aux démarches administratives" in place.services for place in _found(admin))
+
+
+def test_filters_any_of_within_a_group_and_all_groups(reunion_places):
+    """The same answer whether the database filters (PostgreSQL) or Python does (SQLite)."""
+    origin = _origin("Saint-Pierre")
+    services = ["Aide aux démarches administratives", "Insertion professionnelle via le numérique"]
+    modes = ["Accompagnement individuel", "À distance"]
+    pks = list(Place.objects.order_by("pk").values_list("pk", flat=True))
+    Place.objects.filter(pk__in=pks[::3]).update(modalites_accompagnement=modes[:1])
+    Place.objects.filter(pk__in=pks[1::3]).update(modalites_accompagnement=modes[1:] + ["Autre"])
+    found = place_search(
+        **origin, radius_km=30, filters=PlaceFilters(services=services, support_modes=modes)
+    )
+    expected = {
+        place.pk
+        for place in Place.objects.all()
+        if set(services) & set(place.services) and set(modes) & set(place.modalites_accompagnement)
+    }
+    assert found and {r.pk for r in found} == expected & {
+        r.pk for r in place_search(**origin, radius_km=30)
+    }
+    one = place_search(**origin, radius_km=30, filters=PlaceFilters(services=services[:1]))
+    assert len(one) < len(
+        place_search(**origin, radius_km=30, filters=PlaceFilters(services=services))
+    )
+
+
+def test_with_places_reads_the_shown_results_with_their_programs(
+    reunion_places, django_assert_num_queries
+):
+    results = place_search(**_origin("Saint-Denis"), radius_km=10)
+    assert all(r.place is None for r in results)
+    with django_assert_num_queries(2):
+        shown = with_places(results[:3])
+    assert [r.place.nom for r in shown] == [r.nom for r in results[:3]]
+    assert all(r.place.adresse for r in shown)
 
 
 def test_radius_is_respected(reunion_places):
@@ -63,16 +111,16 @@ def test_open_now_uses_the_place_local_time(reunion_places):
         results = place_search(
             **_origin("Saint-Pierre"), radius_km=10, filters=PlaceFilters(open_now=True)
         )
-    assert place.pk in {r.place.pk for r in results}
-    assert all(r.place.horaires_valid for r in results)
+    assert place.pk in {r.pk for r in results}
+    assert all(found.horaires_valid for found in _found(results))
 
 
 def test_open_on_a_weekday(reunion_places):
     origin = _origin("Saint-Pierre")
     saturday = place_search(**origin, radius_km=30, filters=PlaceFilters(open_weekday=5))
     sunday = place_search(**origin, radius_km=30, filters=PlaceFilters(open_weekday=6))
-    assert "ultra-num-974-002" in {r.place.source_id for r in saturday}
-    assert "ultra-num-974-002" not in {r.place.source_id for r in sunday}
+    assert "ultra-num-974-002" in {place.source_id for place in _found(saturday)}
+    assert "ultra-num-974-002" not in {place.source_id for place in _found(sunday)}
 
 
 def test_opening_hours_in_plain_french(reunion_places):

@@ -278,8 +278,7 @@ def test_a_place_gone_from_its_source_is_closed_kept_and_comes_back(
     assert place.closed and place.removed_from_source_at is not None
     assert place.program_links.count() == 1  # kept, with its links
     assert place.pk not in {
-        r.place.pk
-        for r in place_search(latitude=place.latitude, longitude=place.longitude, radius_km=5)
+        r.pk for r in place_search(latitude=place.latitude, longitude=place.longitude, radius_km=5)
     }
     assert "ultra-num:ultra-num-974-104" not in {row["id"] for row in places_export_rows()}
     assert "n'est plus dans l'annuaire" in client.get(f"/lieux/{place.pk}/").content.decode()
