@@ -172,3 +172,39 @@ def _settings_swap(values: dict[str, str]) -> dict[str, str]:
         cursor.execute(f"SELECT {sql}", params)
         row = cursor.fetchone()
     return {name: row[2 * i] for i, name in enumerate(names)}
+
+
+def _widening_dumper(base, bits: int, wide):
+    """`base` (a dumper of psycopg's Int2 or Int4) for the values its type holds; a bigint
+    for the others, so that PostgreSQL computes with them or refuses them as out of range."""
+    from psycopg.types.numeric import Int8
+
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1)
+
+    class Widening(base):
+        def get_key(self, obj, format):
+            return self.cls if low <= obj < high else Int8
+
+        def upgrade(self, obj, format):
+            return self if low <= obj < high else wide(Int8)
+
+    return Widening
+
+
+def widen_out_of_range_integers(sender, connection, **kwargs) -> None:
+    """Django sends an integer as psycopg's Int4 when the expression around it is typed
+    integer (`F("funded_cents") + 2_400_000_000` too), and psycopg's binary Int4 dumper
+    wraps a value beyond 2**31 into a negative number without a word (2,400,000,000 cents
+    stored as -1,894,967,296). Each new PostgreSQL connection sends those values as bigint
+    instead. Connected to connection_created (core.apps)."""
+    if connection.vendor != "postgresql":
+        return
+    from psycopg.types import numeric as n
+
+    adapters = connection.connection.adapters
+    for cls, bits, text, binary in (
+        (n.Int2, 16, n.Int2Dumper, n.Int2BinaryDumper),
+        (n.Int4, 32, n.Int4Dumper, n.Int4BinaryDumper),
+    ):
+        adapters.register_dumper(cls, _widening_dumper(text, bits, n.Int8Dumper))
+        adapters.register_dumper(cls, _widening_dumper(binary, bits, n.Int8BinaryDumper))
