@@ -1,6 +1,6 @@
 """The README.md of an archive: the format, written from the tables themselves."""
 
-from portability.tables import KINDS, TABLES
+from portability.tables import KINDS, LEFT_OUT, TABLES
 
 INTRODUCTION = """# Archive d'un programme passnum
 
@@ -51,8 +51,11 @@ un avec « Mot de passe oublié ».
 
 Le journal d'audit technique, les clés d'API, les invitations en cours, les compteurs de
 tentatives de codes par structure, les pièces jointes des candidatures (des fichiers, remis à
-part).
+part). Et, dans les tables ci-dessous :
 
+"""
+
+TABLES_HEADING = """
 ## Tables
 """
 
@@ -61,6 +64,8 @@ def readme() -> str:
     parts = [INTRODUCTION]
     parts += [f"- **{kind}** : {text}\n" for kind, text in KINDS.items()]
     parts.append(CODES)
+    parts += [f"- `{table}.{name}` : {why}\n" for (table, name), why in LEFT_OUT.items()]
+    parts.append(TABLES_HEADING)
     for table in TABLES:
         parts.append(f"\n### `{table.name}`\n\n{table.description}\n\n")
         if table.order:

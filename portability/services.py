@@ -20,6 +20,7 @@ import zipfile
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -222,8 +223,13 @@ class _Export:
 
     def _read_shared(self) -> None:
         tables = {table.name: table for table in TABLES}
-        places = Place.objects.filter(pk__in=self._refs("place") | self._agreement_places())
-        self.raw["places"] = list(places.order_by("pk").values(*_value_fields(tables["places"])))
+        wanted = self._refs("place") | self._agreement_places()
+        fields = _value_fields(tables["places"])
+        places = list(Place.objects.filter(pk__in=wanted).values(*fields))
+        # The public place a record was merged into comes too (it has no such link itself).
+        heads = {row["merged_into"] for row in places} - wanted - {None}
+        places += Place.objects.filter(pk__in=heads).values(*fields)
+        self.raw["places"] = sorted(places, key=itemgetter("pk"))
         organisations = self._refs("organisation")
         organisations |= {row["structure"] for row in self.raw["places"]} - {None}
         self.raw["organisations"] = list(
@@ -309,7 +315,8 @@ class _Export:
         by_identity: dict[str, str] = {}
         for pk, key in self.keys["beneficiary"].items():
             identity = people[pk]["identity_key"]
-            by_identity[identity] = min(by_identity.get(identity, key), key)
+            if identity:  # empty once the record was made anonymous
+                by_identity[identity] = min(by_identity.get(identity, key), key)
         self.keys["identity"] = by_identity
         self.participants = {
             row["pk"]: f"{self.keys['session'][row['session']]}/"
@@ -323,7 +330,9 @@ class _Export:
         if kind in ("commune", "departement"):
             return value
         if kind == "beneficiary" and isinstance(value, str):
-            return self.keys["identity"][value]  # an allowance names a person by identity
+            # An allowance names a person by identity; none once every record of that
+            # person was made anonymous.
+            return self.keys["identity"].get(value)
         return self.keys[kind][value]
 
     def _event_data(self, data: dict) -> dict:
@@ -362,7 +371,8 @@ def _pseudonymise(table: Table, row: dict) -> None:
     if table.name == "beneficiaries":
         row["first_name"] = "Personne"
         row["last_name"] = f"P-{row['uuid'][:8].upper()}"
-        row["birth_date"] = row["birth_date"][:4] + "-01-01"
+        if row["birth_date"]:  # none once the person's record was made anonymous
+            row["birth_date"] = row["birth_date"][:4] + "-01-01"
         row["phone"] = row["email"] = ""
     elif table.name == "orientations":
         row["person_name"] = f"Personne P-{(row['beneficiary'] or '')[:8].upper()}"
@@ -539,7 +549,9 @@ class _Import:
             if column.ref:
                 if column.model_field == "identity_key":
                     person = self.resolve("beneficiary", row[column.name])
-                    values["identity_key"] = self.identities[person]
+                    values["identity_key"] = (
+                        self.identities[person] if person else f"anonyme-{uuid.uuid4().hex}"
+                    )
                     continue
                 model_field = table.model._meta.get_field(column.model_field)
                 values[model_field.attname] = self.resolve(column.ref, row[column.name])
@@ -601,9 +613,10 @@ class _Import:
             obj.password = make_password(None)
         elif table.name == "beneficiaries":
             obj.search_name = normalize_search(f"{obj.last_name} {obj.first_name}")
-            obj.identity_key = identity_key(
-                first_name=obj.first_name, last_name=obj.last_name, birth_date=obj.birth_date
-            )
+            if obj.anonymised_at is None:
+                obj.identity_key = identity_key(
+                    first_name=obj.first_name, last_name=obj.last_name, birth_date=obj.birth_date
+                )
         elif table.name == "unit_events":
             obj.data = self._event_data(obj.data)
             obj.program_id, obj.carnet_id = self.unit_owners[obj.unit_id]

@@ -83,6 +83,21 @@ class Table:
         return "name" if self.name == "tracks" else self.columns[0].name
 
 
+_ADMIN_RIGHTS = "droits d'administration technique de l'instance d'origine : le nouvel opérateur donne les siens"
+ADMIN_RIGHTS_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+# Fields of the tables' models that the archive does not carry, and why (its README says it).
+LEFT_OUT: dict[tuple[str, str], str] = {
+    ("organisations", "signup_ip_hash"): "empreinte de l'adresse IP de l'inscription, qui "
+    "ne sert qu'à l'instance d'origine contre les inscriptions en série",
+    ("users", "password"): "chacun choisit un nouveau mot de passe (« Mot de passe oublié »)",
+    ("users", "last_login"): "dernière connexion à l'instance d'origine",
+    **{("users", name): _ADMIN_RIGHTS for name in ADMIN_RIGHTS_FIELDS},
+    ("beneficiaries", "search_name"): "recalculé à l'import à partir du nom et du prénom",
+    ("unit_events", "program"): "recalculé à l'import : celui de l'unité",
+    ("unit_events", "carnet"): "recalculé à l'import : celui de l'unité",
+}
+
+
 def _cols(*names: str) -> tuple[Col, ...]:
     return tuple(Col(name) for name in names)
 
@@ -96,6 +111,7 @@ TABLES: tuple[Table, ...] = (
             *_cols("siret", "rna", "name", "is_operator", "is_funder", "is_prescriber"),
             Col("is_structure"),
             Col("commune", ref="commune"),
+            *_cols("habilitation", "habilitation_reason", "habilitation_changed_at"),
             Col("created_at"),
         ),
         ("organisation",),
@@ -176,10 +192,12 @@ TABLES: tuple[Table, ...] = (
                 "fiche_acces_libre",
                 "prise_rdv",
             ),
+            Col("accepts_pass_numerique"),
             Col("commune_ref", ref="commune"),
             Col("structure", ref="organisation"),
-            Col("row_hash"),
-            Col("created_at"),
+            *_cols("removed_from_source_at", "closed"),
+            Col("merged_into", ref="place"),
+            *_cols("record", "local_edits", "local_edited_at", "row_hash", "created_at"),
             Col("updated_at"),
         ),
         ("place",),
@@ -219,6 +237,7 @@ TABLES: tuple[Table, ...] = (
                 "residence_required",
                 "eligible_categories",
                 "entry_diagnostic_required",
+                "retention_months",
                 "funded_cents",
                 "committed_cents",
                 "consumed_cents",
@@ -356,6 +375,7 @@ TABLES: tuple[Table, ...] = (
             Col("first_name", personal=True),
             Col("last_name", personal=True),
             Col("birth_date", personal=True),
+            *_cols("age_band", "anonymised_at"),
             Col("commune", ref="commune"),
             Col("phone", personal=True),
             Col("email", personal=True),
@@ -457,7 +477,8 @@ TABLES: tuple[Table, ...] = (
         ),
         ("beneficiary", "year"),
         "Unités reçues et minutes utilisées par personne et par année (plafond annuel). "
-        "« beneficiary » : une personne de l'archive qui a cette identité.",
+        "« beneficiary » : une personne de l'archive qui a cette identité ; vide quand toutes "
+        "les fiches de la personne ont été rendues anonymes.",
     ),
     Table(
         "carnets",
