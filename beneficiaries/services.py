@@ -26,7 +26,7 @@ from beneficiaries.enums import (
 from beneficiaries.exceptions import BeneficiariesError
 from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, Orientation
 from beneficiaries.perms import organisation_reading
-from core.registry import BENEFICIARY_ACTIVITY, contributions
+from core.registry import BENEFICIARY_ACTIVITY, BENEFICIARY_ANONYMISED, contributions
 from core.services import audit_record, transition
 from core.text import normalize_search, of
 from programs.models import Program
@@ -416,8 +416,9 @@ def beneficiaries_anonymise(*, now: dt.datetime | None = None) -> int:
     """Anonymises the people whose retention is over (see beneficiaries_retention_over). What
     statistics need stays: the records and their links (carnets, units, sessions: counts),
     the commune, the age band at registration, the situation, the diagnostics' scores. What
-    names or reaches a person goes: names, birth date, phone, e-mail, identity key, the free
-    text of orientations and diagnostics. Returns how many people were anonymised."""
+    names or reaches a person goes: names, birth date, phone, e-mail, identity key (in other
+    apps' rows too, once no record of the person is left), the free text of orientations and
+    diagnostics. Returns how many people were anonymised."""
     now = now or timezone.now()
     due = beneficiaries_retention_over(now=now)
     for pk in due:
@@ -441,6 +442,11 @@ def beneficiaries_anonymise(*, now: dt.datetime | None = None) -> int:
             Orientation.objects.filter(beneficiary_id=pk).update(
                 person_name=f"{ANONYMOUS_FIRST_NAME} {ANONYMOUS_LAST_NAME}", need=ERASED_TEXT
             )
+            if not Beneficiary.objects.filter(
+                identity_key=person.identity_key, anonymised_at__isnull=True
+            ).exists():  # the same person registered by another prescriber keeps the link
+                for forget in contributions(BENEFICIARY_ANONYMISED):
+                    forget(identity_key=person.identity_key)
             Diagnostic.objects.filter(beneficiary_id=pk).exclude(override_reason="").update(
                 override_reason=ERASED_TEXT
             )

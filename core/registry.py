@@ -11,6 +11,9 @@ BENEFICIARY_TIMELINE = "beneficiary.timeline"
 # callables(beneficiary_ids=...) -> rows (beneficiary_id, program_id, last activity): when
 # each person was last accompanied, per program, for the anonymisation after retention
 BENEFICIARY_ACTIVITY = "beneficiary.activity"
+# callables(identity_key=...) run in the transaction that makes the last record of a person
+# anonymous: what still links rows to that identity lets go of it
+BENEFICIARY_ANONYMISED = "beneficiary.anonymised"
 # callables(beneficiary=...) -> {section title: list of dicts}: what an app holds about a
 # person, for the file of the right of access
 BENEFICIARY_EXPORT = "beneficiary.export"

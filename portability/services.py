@@ -51,6 +51,7 @@ from programs.models import (
 from settlement.models import Claim, FunderDocument, PaymentBatch, PricingLine, Transfer
 from territories.models import Commune, Departement
 from vouchers.models import Allowance, Carnet, SerialCounter, Unit, UnitEvent
+from vouchers.services import anonymous_identity
 
 FORMAT = "passnum-program-archive"
 VERSION = 1
@@ -550,7 +551,7 @@ class _Import:
                 if column.model_field == "identity_key":
                     person = self.resolve("beneficiary", row[column.name])
                     values["identity_key"] = (
-                        self.identities[person] if person else f"anonyme-{uuid.uuid4().hex}"
+                        self.identities[person] if person else anonymous_identity()
                     )
                     continue
                 model_field = table.model._meta.get_field(column.model_field)

@@ -59,3 +59,9 @@ class PublicCategory(models.TextChoices):
     FOREIGN_LANGUAGE = "foreign_language", "Parle peu le français"
     LOW_INCOME = "low_income", "Faibles ressources (minima sociaux)"
     PRIORITY_AREA = "priority_area", "Habite un quartier prioritaire"
+
+
+# How long a program keeps people's records after it ends and they were last accompanied:
+# enough for public funders' controls, never for ever.
+RETENTION_MONTHS_MIN = 12
+RETENTION_MONTHS_MAX = 120

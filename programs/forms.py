@@ -17,7 +17,14 @@ from core.money import (
 from core.timezones import zone_choices
 from core.uploads import megabytes
 from places.enums import Service
-from programs.enums import AgreementStatus, AttachmentKind, FunderCategory, PublicCategory
+from programs.enums import (
+    RETENTION_MONTHS_MAX,
+    RETENTION_MONTHS_MIN,
+    AgreementStatus,
+    AttachmentKind,
+    FunderCategory,
+    PublicCategory,
+)
 from programs.models import Application, Call, Program
 from programs.validators import clean_bic, clean_iban
 from territories.forms import TerritoryMultipleField
@@ -112,8 +119,8 @@ class ProgramForm(DsfrBaseForm, forms.ModelForm):
     )
     retention_months = forms.IntegerField(
         label="Durée de conservation des données des personnes (mois)",
-        min_value=12,
-        max_value=120,
+        min_value=RETENTION_MONTHS_MIN,
+        max_value=RETENTION_MONTHS_MAX,
         initial=36,
         help_text="Après la fin du programme et ce nombre de mois sans accompagnement, les "
         "données d'une personne sont rendues anonymes (les chiffres d'ensemble restent). "

@@ -6,6 +6,8 @@ from django.db.models import F, Q
 
 from accounts.validators import validate_rna, validate_siret
 from programs.enums import (
+    RETENTION_MONTHS_MAX,
+    RETENTION_MONTHS_MIN,
     AgreementStatus,
     ApplicationStatus,
     AttachmentKind,
@@ -162,6 +164,13 @@ class Program(models.Model):
                 ),
             ),
             models.CheckConstraint(condition=Q(max_group_size__gt=0), name="program_group_size"),
+            models.CheckConstraint(
+                condition=Q(
+                    retention_months__gte=RETENTION_MONTHS_MIN,
+                    retention_months__lte=RETENTION_MONTHS_MAX,
+                ),
+                name="program_retention_range",
+            ),
         ]
 
     def __str__(self):

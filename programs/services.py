@@ -18,6 +18,8 @@ from places.models import PlaceProgram
 from places.selectors import place_accepted_programs
 from places.services import place_program_accept, place_program_revoke, place_set_structure
 from programs.enums import (
+    RETENTION_MONTHS_MAX,
+    RETENTION_MONTHS_MIN,
     AgreementStatus,
     ApplicationStatus,
     CallStatus,
@@ -74,6 +76,7 @@ def program_rules_check(
     validity_months: int | None,
     min_age: int | None,
     eligible_categories: list[str],
+    retention_months: int,
 ) -> None:
     """The settings of a program hold together; each refusal names its field."""
     if time_zone not in available_timezones():
@@ -117,6 +120,12 @@ def program_rules_check(
         raise ProgramsError(
             "Âge minimum : indiquez un nombre d'années entre 1 et 120, ou rien.", field="min_age"
         )
+    if not RETENTION_MONTHS_MIN <= retention_months <= RETENTION_MONTHS_MAX:
+        raise ProgramsError(
+            f"Durée de conservation des données : de {RETENTION_MONTHS_MIN} à "
+            f"{RETENTION_MONTHS_MAX} mois.",
+            field="retention_months",
+        )
     unknown = sorted(set(eligible_categories) - set(PublicCategory.values))
     if unknown:
         raise ProgramsError(
@@ -140,6 +149,7 @@ _RULE_FIELDS = (
     "validity_months",
     "min_age",
     "eligible_categories",
+    "retention_months",
 )
 
 
@@ -197,6 +207,7 @@ def program_create(
         validity_months=validity_months,
         min_age=min_age,
         eligible_categories=eligible_categories,
+        retention_months=retention_months,
     )
     with transaction.atomic():
         program = Program.objects.create(

@@ -13,6 +13,7 @@ class VouchersConfig(AppConfig):
             beneficiary_export_items,
             beneficiary_timeline_items,
         )
+        from vouchers.services import allowances_forget
         from vouchers.views import beneficiary_section
 
         registry.contribute(registry.HOME_LINKS, "vouchers")
@@ -20,3 +21,4 @@ class VouchersConfig(AppConfig):
         registry.contribute(registry.BENEFICIARY_TIMELINE, beneficiary_timeline_items)
         registry.contribute(registry.BENEFICIARY_ACTIVITY, beneficiary_activity)
         registry.contribute(registry.BENEFICIARY_EXPORT, beneficiary_export_items)
+        registry.contribute(registry.BENEFICIARY_ANONYMISED, allowances_forget)

@@ -1,6 +1,7 @@
 import datetime as dt
 import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -74,6 +75,16 @@ def _reserve_numbers(program: Program, units: int) -> tuple[str, int, int]:
         next_number=F("next_number") + units, next_carnet=F("next_carnet") + 1
     )
     return counter.prefix, counter.next_number, counter.next_carnet
+
+
+def anonymous_identity() -> str:
+    """An allowance's identity once no record names the person: unique, linked to no one."""
+    return f"anonyme-{uuid.uuid4().hex}"
+
+
+def allowances_forget(*, identity_key: str) -> None:
+    """The person's yearly counts stay (statistics), no longer linked to their identity."""
+    Allowance.objects.filter(identity_key=identity_key).update(identity_key=anonymous_identity())
 
 
 def _allowance_take(*, program: Program, beneficiary: Beneficiary, year: int, units: int) -> None:

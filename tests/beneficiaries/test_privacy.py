@@ -25,7 +25,7 @@ from places.models import Place
 from tests.beneficiaries.test_views import ANSWERS
 from tests.controls.helpers import give_place
 from tests.factories import CarnetFactory, SessionFactory
-from vouchers.models import Carnet
+from vouchers.models import Allowance, Carnet
 
 AFTER_RETENTION = dt.datetime(2030, 6, 1, 9, tzinfo=dt.UTC)  # 36 months after late 2026, and more
 
@@ -268,6 +268,27 @@ def test_a_person_is_anonymised_36_months_after_the_last_activity_and_statistics
         action=AuditAction.ANONYMISED, object_id=str(beneficiary.pk)
     ).exists()
     assert beneficiaries_anonymise(now=AFTER_RETENTION) == 0  # once
+
+
+def test_the_yearly_counts_stay_and_no_longer_name_the_anonymised_person(
+    kk, used_hours, beneficiary, make_beneficiary
+):
+    key = beneficiary.identity_key
+    counts = list(Allowance.objects.filter(identity_key=key).values_list("units_issued", "year"))
+    assert counts
+    # The same person, registered again by another prescriber later: the link stays for them.
+    again = make_beneficiary()
+    Beneficiary.objects.filter(pk=again.pk).update(
+        identity_key=key, created_at=dt.datetime(2029, 11, 1, tzinfo=dt.UTC)
+    )
+    assert beneficiaries_anonymise(now=AFTER_RETENTION) == 1
+    assert Allowance.objects.filter(identity_key=key).count() == len(counts)
+    Beneficiary.objects.filter(pk=again.pk).update(created_at=beneficiary.created_at)
+    assert beneficiaries_anonymise(now=AFTER_RETENTION) == 1
+    assert not Allowance.objects.filter(identity_key=key).exists()
+    left = Allowance.objects.filter(program=kk["program"])
+    assert list(left.values_list("units_issued", "year")) == counts
+    assert all(allowance.identity_key.startswith("anonyme-") for allowance in left)
 
 
 def test_a_running_program_keeps_the_person(kk, used_hours):

@@ -107,6 +107,8 @@ def test_the_service_holds_the_program_rules_whatever_calls_it(make_program):
         ({"hourly_rate_collective_cents": 5000}, "hourly_rate_collective_cents"),
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"min_age": 300}, "min_age"),
+        ({"retention_months": 6}, "retention_months"),
+        ({"retention_months": 121}, "retention_months"),
     ]
     for overrides, field in cases:
         with pytest.raises(ProgramsError) as error:
