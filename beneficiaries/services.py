@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -423,9 +423,15 @@ def beneficiaries_anonymise(*, now: dt.datetime | None = None) -> int:
     due = beneficiaries_retention_over(now=now)
     for pk in due:
         with transaction.atomic():
-            person = Beneficiary.objects.select_for_update().get(pk=pk)
-            if person.anonymised_at is not None:
-                continue
+            key = Beneficiary.objects.filter(pk=pk).values_list("identity_key", flat=True)[0]
+            # Every record of the person, locked in id order: two runs see each other's
+            # anonymisation before deciding that the identity is no longer anyone's.
+            records = Beneficiary.objects.select_for_update().filter(
+                Q(pk=pk) | Q(identity_key=key) if key else Q(pk=pk)
+            )
+            person = next(record for record in records.order_by("pk") if record.pk == pk)
+            if person.anonymised_at is not None or person.identity_key != key:
+                continue  # done meanwhile, or corrected meanwhile: the next run sees it
             Beneficiary.objects.filter(pk=pk).update(
                 first_name=ANONYMOUS_FIRST_NAME,
                 last_name=ANONYMOUS_LAST_NAME,

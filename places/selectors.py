@@ -87,7 +87,7 @@ def _open_on_weekday(horaires: str, code: str, weekday: int, now: dt.datetime) -
 
 
 def _any(wanted: list[str], values: list[str]) -> bool:
-    return not wanted or any(value in values for value in wanted)
+    return not wanted or (isinstance(values, list) and any(value in values for value in wanted))
 
 
 _LIST_COLUMNS = (
@@ -112,7 +112,7 @@ _GROUP_COLUMNS = (
 def place_search(
     *, latitude: float, longitude: float, radius_km: float, filters: PlaceFilters | None = None
 ) -> list[PlaceResult]:
-    """Places within radius_km, nearest first (then by name). Within a filter group, a place
+    """Places within radius_km, nearest first (then by name, then by id). Within a filter group, a place
     matches if it has at least one of the chosen values. Only what a map needs is read here:
     with_places reads the rest for the results a page shows."""
     filters = filters or PlaceFilters()
@@ -160,7 +160,7 @@ def place_search(
         distance = distance_km(latitude, longitude, lat, lon)
         if distance <= radius_km:
             results.append(PlaceResult(pk, nom, lat, lon, distance))
-    results.sort(key=lambda result: (result.distance_km, result.nom))
+    results.sort(key=lambda result: (result.distance_km, result.nom, result.pk))
     return results
 
 

@@ -50,6 +50,9 @@ STANDARD_MODEL_FIELDS = [
     )
 ]
 
+# The longest cell of a CSV file of places (the csv module's default).
+CSV_CELL_MAX = 131_072
+
 
 @dataclass
 class RowProblems:
@@ -160,6 +163,9 @@ def read_rows(*, content: bytes, name: str = "") -> list[tuple[int, dict]]:
         return [(index, item) for index, item in enumerate(data, start=1)]
     first_line = stripped.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # The limit is the csv module's, process-wide: libraries change it (frictionless does at
+    # import), so it is set again for each file.
+    csv.field_size_limit(CSV_CELL_MAX)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     if not reader.fieldnames or "id" not in reader.fieldnames:
         raise ImportFileUnreadable(
@@ -173,7 +179,7 @@ def read_rows(*, content: bytes, name: str = "") -> list[tuple[int, dict]]:
             line = reader.line_num + 1
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            limit = f"{csv.field_size_limit():,}".replace(",", " ")
+            limit = f"{CSV_CELL_MAX:,}".replace(",", " ")
             raise ImportFileUnreadable(
                 f"CSV illisible à partir de la ligne {line} : une case dépasse {limit} "
                 "caractères (un guillemet sans guillemet fermant, le plus souvent)."

@@ -34,7 +34,7 @@ from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, 
 from beneficiaries.services import identity_key
 from controls.models import ControlFinding
 from core.text import normalize_search, spreadsheet_safe
-from places.models import Place, PlaceProgram
+from places.models import Place, PlaceMatch, PlaceProgram
 from portability.exceptions import PortabilityError
 from portability.readme import readme
 from portability.tables import KINDS, TABLES, Col, Table
@@ -54,7 +54,11 @@ from vouchers.models import Allowance, Carnet, SerialCounter, Unit, UnitEvent
 from vouchers.services import anonymous_identity
 
 FORMAT = "passnum-program-archive"
-VERSION = 1
+VERSION = 2
+# Version 1 had no place_matches table and fewer columns (habilitation, place states,
+# retention, age band…): what it lacks takes the model's default.
+READABLE_VERSIONS = (1, 2)
+TABLES_ADDED_IN = {"place_matches": 2}
 # Every file of a ZIP gets this date: the same rows give the same archive.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -178,7 +182,7 @@ def _selections(program: Program) -> dict[str, models.QuerySet]:
 
 
 # Tables whose rows are exported because the program's rows refer to them.
-_REFERRED = ("organisations", "users", "memberships", "places")
+_REFERRED = ("organisations", "users", "memberships", "places", "place_matches")
 
 
 def _value_fields(table: Table) -> list[str]:
@@ -231,6 +235,12 @@ class _Export:
         heads = {row["merged_into"] for row in places} - wanted - {None}
         places += Place.objects.filter(pk__in=heads).values(*fields)
         self.raw["places"] = sorted(places, key=itemgetter("pk"))
+        exported = [row["pk"] for row in self.raw["places"]]
+        self.raw["place_matches"] = list(
+            PlaceMatch.objects.filter(place_a__in=exported, place_b__in=exported)
+            .order_by("pk")
+            .values(*_value_fields(tables["place_matches"]))
+        )
         organisations = self._refs("organisation")
         organisations |= {row["structure"] for row in self.raw["places"]} - {None}
         self.raw["organisations"] = list(
@@ -360,6 +370,8 @@ class _Export:
                     row[column.name] = _json_value(raw[column.model_field])
             if table.name == "unit_events":
                 row["data"] = self._event_data(row["data"])
+            if table.name == "place_matches" and row["place_a"] > row["place_b"]:
+                row["place_a"], row["place_b"] = row["place_b"], row["place_a"]
             if self.pseudonymise:
                 _pseudonymise(table, row)
             rows.append(row)
@@ -447,10 +459,11 @@ def archive_read(content: bytes) -> tuple[dict, dict[str, list[dict]]]:
             "Archive illisible : ce n'est pas une archive de programme passnum (ZIP avec "
             "manifest.json)."
         ) from error
-    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+    if manifest.get("format") != FORMAT or manifest.get("version") not in READABLE_VERSIONS:
         raise PortabilityError(
             f"Archive refusée : format {manifest.get('format')} version "
-            f"{manifest.get('version')}, attendu {FORMAT} version {VERSION}."
+            f"{manifest.get('version')}, attendu {FORMAT} version "
+            f"{' ou '.join(map(str, READABLE_VERSIONS))}."
         )
     names = set(archive.namelist())
     for name, expected in manifest["files"].items():
@@ -464,9 +477,12 @@ def archive_read(content: bytes) -> tuple[dict, dict[str, list[dict]]]:
     tables = {}
     for table in TABLES:
         name = f"data/{table.name}.json"
-        if name not in manifest["files"]:
+        if name in manifest["files"]:
+            tables[table.name] = json.loads(archive.read(name))
+        elif manifest["version"] < TABLES_ADDED_IN.get(table.name, 1):
+            tables[table.name] = []
+        else:
             raise PortabilityError(f"Archive incomplète : la table {table.name} manque.")
-        tables[table.name] = json.loads(archive.read(name))
     return manifest, tables
 
 
@@ -543,8 +559,8 @@ class _Import:
     def build(self, table: Table, row: dict):
         values = {}
         for column in table.columns:
-            if column.many or _is_identifier(table, column):
-                continue
+            if column.many or _is_identifier(table, column) or column.name not in row:
+                continue  # not a plain value, or a column of a later version: its default
             if (column.ref and column.ref == table.kind) or "__" in column.model_field:
                 continue  # a row of the same table, or a lookup: set in complete() or after()
             if column.ref:
@@ -570,6 +586,10 @@ class _Import:
             ids = {row["source_id"] for row in rows}
             found = Place.objects.filter(source_id__in=ids).values_list("source", "source_id", "pk")
             return {_place_key(source, source_id): pk for source, source_id, pk in found}
+        if table.name == "place_matches":
+            places = {self.resolve("place", row[name]) for row in rows for name in _PAIR}
+            found = PlaceMatch.objects.filter(place_a__in=places, place_b__in=places)
+            return {(a, b): pk for a, b, pk in found.values_list("place_a", "place_b", "pk")}
         if table.name == "memberships":
             found = Membership.objects.filter(
                 user__email__in=[row["user"] for row in rows]
@@ -582,6 +602,8 @@ class _Import:
         return {}
 
     def row_key(self, table: Table, row: dict):
+        if table.name == "place_matches":  # in the order of this instance's ids
+            return tuple(sorted(self.resolve("place", row[name]) for name in _PAIR))
         if table.name == "memberships":
             return (
                 self.resolve("user", row["user"]),
@@ -614,7 +636,7 @@ class _Import:
             obj.password = make_password(None)
         elif table.name == "beneficiaries":
             obj.search_name = normalize_search(f"{obj.last_name} {obj.first_name}")
-            if obj.anonymised_at is None:
+            if obj.birth_date is not None:  # none once the record was made anonymous
                 obj.identity_key = identity_key(
                     first_name=obj.first_name, last_name=obj.last_name, birth_date=obj.birth_date
                 )
@@ -624,6 +646,8 @@ class _Import:
         elif table.name == "control_findings":
             event = self.resolve("event", row["line"])
             obj.line_id = self.lines[event]
+        elif table.name == "place_matches":
+            obj.place_a_id, obj.place_b_id = self.row_key(table, row)
 
     def _event_data(self, data: dict) -> dict:
         data = dict(data)
@@ -644,7 +668,7 @@ class _Import:
         for column in table.columns:
             if column.ref and column.ref == table.kind:  # a carnet replaces another
                 for row in rows:
-                    if row[column.name] is not None:
+                    if row.get(column.name) is not None:
                         table.model.objects.filter(pk=self.pks[table.kind][row[table.key]]).update(
                             **{
                                 f"{column.model_field}_id": self.resolve(
@@ -683,6 +707,9 @@ class _Import:
                 .order_by("pk")
                 .values_list("event_id", "pk")
             )
+
+
+_PAIR = ("place_a", "place_b")
 
 
 def _preflight(manifest: dict, tables: dict[str, list[dict]]) -> None:

@@ -13,7 +13,7 @@ from accompaniments.models import Participant, SatisfactionSurvey, Session
 from accounts.models import Membership, Organisation, User
 from beneficiaries.models import Beneficiary, BeneficiaryStructure, Diagnostic, Orientation
 from controls.models import ControlFinding
-from places.models import Place, PlaceProgram
+from places.models import Place, PlaceMatch, PlaceProgram
 from programs.models import (
     Agreement,
     Application,
@@ -204,6 +204,22 @@ TABLES: tuple[Table, ...] = (
         "Lieux de médiation du programme (champs du standard national des lieux de médiation "
         "numérique). Un lieu déjà connu (même source et même identifiant) est gardé.",
         kind="place",
+        shared=True,
+    ),
+    Table(
+        "place_matches",
+        PlaceMatch,
+        (
+            Col("place_a", ref="place"),
+            Col("place_b", ref="place"),
+            *_cols("score", "name_score", "address_score", "distance_m", "status"),
+            Col("decided_by", ref="user"),
+            *_cols("decided_at", "created_at", "updated_at"),
+        ),
+        ("place_a", "place_b"),
+        "Doublons possibles entre ces lieux et ce qui en a été décidé (« place_a » : celui des "
+        "deux dont l'identifiant vient en premier) : ils expliquent « merged_into ». Une paire "
+        "déjà connue de l'instance qui reçoit est gardée.",
         shared=True,
     ),
     Table(

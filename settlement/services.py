@@ -49,10 +49,10 @@ PRICED_KINDS = (UnitEventKind.CONSUMED, UnitEventKind.REVERSED)
 # --- Pricing and claims --------------------------------------------------------------------
 
 
-def events_price(*, events) -> int:
+def events_price(*, events) -> None:
     """One pricing line per consumption or reversal event (the database refuses a second
-    one): what the event says is due to the structure that made it. Called by the ledger in
-    the transaction of the event, and for any event left unpriced. Returns lines created."""
+    one, skipped without a word): what the event says is due to the structure that made it.
+    Called by the ledger in the transaction of the event."""
     lines = [
         PricingLine(
             event_id=event.pk,
@@ -65,8 +65,9 @@ def events_price(*, events) -> int:
         if event.kind in PRICED_KINDS and event.organisation_id is not None
     ]
     if len(lines) == 1:  # a voucher used: the hot path
-        return int(rawsql.insert(lines[0], ignore_conflicts=True).pk is not None)
-    return len(PricingLine.objects.bulk_create(lines, ignore_conflicts=True)) if lines else 0
+        rawsql.insert(lines[0], ignore_conflicts=True)
+    elif lines:
+        PricingLine.objects.bulk_create(lines, ignore_conflicts=True)
 
 
 LINE_COLUMNS = (

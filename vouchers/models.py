@@ -31,6 +31,7 @@ class Allowance(models.Model):
     cap = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        indexes = [models.Index(fields=["identity_key"], name="allowance_identity")]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "identity_key", "year"], name="allowance_unique"

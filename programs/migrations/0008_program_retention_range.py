@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def clamp_retention(apps, schema_editor):
+    """Programs created before the rule keep the nearest retention it allows."""
+    program = apps.get_model("programs", "Program")
+    program.objects.filter(retention_months__lt=12).update(retention_months=12)
+    program.objects.filter(retention_months__gt=120).update(retention_months=120)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -12,6 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(clamp_retention, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='program',
             constraint=models.CheckConstraint(condition=models.Q(('retention_months__gte', 12), ('retention_months__lte', 120)), name='program_retention_range'),

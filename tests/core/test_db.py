@@ -4,9 +4,11 @@ program and carnet fills the events already there and keeps the ledger append-on
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
+from beneficiaries.models import Beneficiary
 from core.db import large_reads
-from vouchers.models import UnitEvent
+from vouchers.models import Allowance, UnitEvent
 from vouchers.services import carnet_issue
 
 
@@ -26,6 +28,9 @@ def test_large_reads_set_jit_and_memory_for_the_block_alone(db):
         assert settings() == ("off", "16MB")
         _ = 1 / 0
     assert settings() == before
+
+
+LATEST_VOUCHERS = ("vouchers", "0009_allowance_identity")
 
 
 def _migrate(target):
@@ -52,7 +57,7 @@ def test_the_migration_fills_the_events_from_their_units(
             cursor.execute("SELECT COUNT(*) FROM vouchers_unitevent")
             assert cursor.fetchone()[0] == 5
     finally:
-        _migrate(("vouchers", "0008_unitevent_program_carnet"))
+        _migrate(LATEST_VOUCHERS)
     events = list(UnitEvent.objects.all())
     assert len(events) == 5
     assert {(e.program_id, e.carnet_id) for e in events} == {(money_program.pk, carnet.pk)}
@@ -62,3 +67,30 @@ def test_the_migration_fills_the_events_from_their_units(
     ):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)  # the database still refuses it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_unlinks_the_allowances_of_people_anonymised_before(
+    money_program, beneficiary, make_beneficiary, advisor, prescriber
+):
+    kept = make_beneficiary()
+    for person in (beneficiary, kept):
+        carnet_issue(
+            actor=advisor,
+            prescriber=prescriber,
+            beneficiary=person,
+            program=money_program,
+            units=5,
+            delivery="paper",
+        )
+    gone = beneficiary.identity_key
+    _migrate(("vouchers", "0008_unitevent_program_carnet"))
+    try:
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(
+            identity_key="", anonymised_at=timezone.now()
+        )
+    finally:
+        _migrate(LATEST_VOUCHERS)
+    assert not Allowance.objects.filter(identity_key=gone).exists()
+    assert Allowance.objects.filter(identity_key__startswith="anonyme-").count() == 1
+    assert Allowance.objects.filter(identity_key=kept.identity_key).count() == 1

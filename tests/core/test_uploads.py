@@ -2,7 +2,6 @@
 the places import (page and command), the attachments of an application, a form's body, the
 API's body (issue 14, point 4)."""
 
-import csv
 import io
 import json
 
@@ -13,7 +12,7 @@ from django.core.management import CommandError, call_command
 from accounts.enums import OrganisationKind as K
 from core.uploads import SizeLimitedUploadHandler, TooLargeUpload, megabytes
 from places.models import Place
-from places.services import IMPORT_MAX_BYTES
+from places.services import CSV_CELL_MAX, IMPORT_MAX_BYTES
 from programs.models import ApplicationAttachment
 from tests.factories import ApplicationFactory
 
@@ -69,7 +68,7 @@ def test_an_import_file_over_the_limit_is_refused_by_the_command(communes, tmp_p
 
 def test_a_csv_field_over_the_csv_module_limit_is_a_clear_message(client, communes, operator):
     client.force_login(operator)
-    cell = "a" * (csv.field_size_limit() + 1)
+    cell = "a" * (CSV_CELL_MAX + 1)
     page = _import(client, f'id,nom\n1,"{cell}"\n'.encode())
     assert "CSV illisible à partir de la ligne 2" in page
     assert "une case dépasse 131 072 caractères" in page
@@ -77,7 +76,7 @@ def test_a_csv_field_over_the_csv_module_limit_is_a_clear_message(client, commun
 
 def test_a_csv_field_over_the_limit_is_a_clear_message_for_the_command(communes, tmp_path):
     path = tmp_path / "lieux.csv"
-    path.write_text('id,nom\n1,"' + "a" * (csv.field_size_limit() + 1) + '"\n')
+    path.write_text('id,nom\n1,"' + "a" * (CSV_CELL_MAX + 1) + '"\n')
     with pytest.raises(CommandError, match="une case dépasse"):
         call_command("import_places", str(path), stdout=io.StringIO())
 

@@ -1,5 +1,6 @@
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -18,7 +19,8 @@ from beneficiaries.models import Beneficiary, Orientation
 from core.db import append_only_suspended
 from demo import activity
 from demo.accounts import organisation
-from places.models import Place
+from places.enums import MatchStatus
+from places.models import Place, PlaceMatch
 from portability.exceptions import PortabilityError
 from portability.services import archive_read, code_key_id, program_export, program_import
 from portability.tables import LEFT_OUT, TABLES
@@ -152,7 +154,7 @@ def test_every_field_of_every_table_is_in_the_archive_or_said_to_be_left_out():
         assert not missing, f"{table.name} : {missing}"
 
 
-def _states_a_program_carries(demo_program_slug: str) -> None:
+def _states_a_program_carries(demo_program_slug: str, *, anonymised: bool = True) -> None:
     """Settings and states the demo leaves at their default: a structure asked for changes, a
     place closed, a record merged into another place, a local correction, a person whose
     record was made anonymous, a program's retention."""
@@ -174,6 +176,19 @@ def _states_a_program_carries(demo_program_slug: str) -> None:
         local_edited_at=dt.datetime(2026, 4, 2, tzinfo=dt.UTC),
         accepts_pass_numerique=True,
     )
+    a, b = sorted([place.pk, head.pk])
+    PlaceMatch.objects.create(
+        place_a_id=a,
+        place_b_id=b,
+        score=0.91,
+        name_score=0.88,
+        address_score=0.95,
+        distance_m=12.5,
+        status=MatchStatus.CONFIRMED,
+        decided_at=dt.datetime(2026, 4, 2, tzinfo=dt.UTC),
+    )
+    if not anonymised:
+        return
     person = Beneficiary.objects.filter(carnets__program=program).order_by("pk").first()
     Beneficiary.objects.filter(pk=person.pk).update(
         first_name="Anonyme",
@@ -201,9 +216,58 @@ def test_states_and_settings_go_through_the_round_trip(demo):
     assert Organisation.objects.get(habilitation=Habilitation.CHANGES_REQUESTED).habilitation_reason
     merged = Place.objects.get(merged_into__isnull=False)
     assert merged.closed and merged.local_edits == {"telephone": "0262000000"}
+    match = PlaceMatch.objects.get()  # what explains the merge, so that it holds
+    assert {match.place_a_id, match.place_b_id} == {merged.pk, merged.merged_into_id}
+    assert (match.status, match.distance_m) == (MatchStatus.CONFIRMED, 12.5)
     assert merged.accepts_pass_numerique and merged.removed_from_source_at
     person = Beneficiary.objects.get(anonymised_at__isnull=False)
     assert person.birth_date is None and person.age_band == "45-59" and person.identity_key == ""
+
+
+def _as_version_1(content: bytes) -> bytes:
+    """The archive as version 1 wrote it: no place_matches, none of the columns added since."""
+    added = {
+        "organisations": ("habilitation", "habilitation_reason", "habilitation_changed_at"),
+        "program": ("retention_months",),
+        "beneficiaries": ("age_band", "anonymised_at"),
+        "places": ("accepts_pass_numerique", "closed", "merged_into", "local_edits"),
+    }
+    source = zipfile.ZipFile(io.BytesIO(content))
+    manifest = json.loads(source.read("manifest.json"))
+    manifest["version"] = 1
+    files = {}
+    for name in manifest["files"]:
+        if "place_matches" in name or not name.endswith(".json"):
+            continue
+        rows = json.loads(source.read(name))
+        for row in rows:
+            for column in added.get(name.removeprefix("data/").removesuffix(".json"), ()):
+                del row[column]
+        files[name] = json.dumps(rows).encode()
+    manifest["files"] = {
+        name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        for name, data in files.items()
+    }
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return target.getvalue()
+
+
+def test_an_archive_of_version_1_is_read_with_defaults_for_what_it_lacks(demo):
+    _states_a_program_carries("kap-konekt-2026", anonymised=False)  # version 1 failed on them
+    content = _as_version_1(
+        program_export(program=Program.objects.get(slug="kap-konekt-2026")).content
+    )
+    _empty_the_database()
+    program_import(content=content)
+    _check_constraints()
+    assert Program.objects.get().retention_months == 36
+    assert not Place.objects.filter(merged_into__isnull=False).exists()
+    assert not PlaceMatch.objects.exists()
+    assert not Organisation.objects.exclude(habilitation=Habilitation.VALIDATED).exists()
 
 
 def test_the_archive_names_rows_by_stable_identifiers_and_documents_its_format(demo):
