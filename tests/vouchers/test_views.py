@@ -3,9 +3,13 @@
 import datetime as dt
 import re
 
+from django.utils.html import escape
+
 from beneficiaries.enums import DEFAULT_SKILLS
 from beneficiaries.models import Beneficiary, Diagnostic
 from beneficiaries.services import diagnostic_record
+from places.enums import LinkSource
+from places.models import Place, PlaceProgram
 from programs.models import PrescriberQuota
 from tests.factories import CarnetFactory
 from tests.vouchers.helpers import (
@@ -25,7 +29,7 @@ ANSWERS_BEGINNER = {f"skill_{key}": "0" for key, _label in DEFAULT_SKILLS}
 
 
 def test_register_diagnose_issue_print_and_see_the_balance(
-    client, money_program, prescriber, advisor
+    client, money_program, prescriber, advisor, reunion_places
 ):
     client.force_login(advisor)
     response = client.post(
@@ -75,8 +79,17 @@ def test_register_diagnose_issue_print_and_see_the_balance(
 
     client.logout()
     # The token rides after "#" (never sent, never logged); the page's script posts it.
+    # The places near the person (Saint-Benoît) that accept the program: those within 30 km.
+    near = Place.objects.get(source_id="ultra-num-974-132")  # Saint-Benoît
+    far = Place.objects.get(source_id="ultra-num-974-002")  # Saint-Pierre, 60 km away
+    for place in (near, far):
+        PlaceProgram.objects.create(
+            place=place, program=money_program, link_source=LinkSource.OPERATOR
+        )
     balance = client.post("/carnets/solde/", {"token": token})
     assert "<strong>10</strong> chèques sur 10" in balance.content.decode()
+    assert f'href="/lieux/{near.pk}/">{escape(near.nom)}</a>' in balance.content.decode()
+    assert f"/lieux/{far.pk}/" not in balance.content.decode()
     unknown = client.post("/carnets/solde/", {"token": "x" * 22})
     assert "Ce lien de carnet n&#x27;est pas valable" in unknown.content.decode()
     by_code = client.post(
