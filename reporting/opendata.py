@@ -36,9 +36,17 @@ FIELDS = (
         "Code INSEE de la commune où habitent les personnes ; « total » pour tout le programme.",
     ),
     ("commune", "string", "Nom de la commune (vide sur la ligne du total)."),
-    ("personnes", "integer", "Personnes qui ont utilisé au moins une unité dans le mois."),
+    (
+        "personnes",
+        "integer",
+        "Personnes qui ont utilisé au moins un chèque ou une heure dans le mois.",
+    ),
     ("carnets_remis", "integer", "Carnets remis dans le mois (remplacements exceptés)."),
-    ("unites_utilisees", "integer", "Unités utilisées dans le mois, corrections déduites."),
+    (
+        "unites_utilisees",
+        "integer",
+        "Chèques ou heures utilisés dans le mois, corrections déduites.",
+    ),
     ("heures_utilisees", "integer", "Heures utilisées dans le mois (programmes en heures)."),
 )
 

@@ -18,9 +18,11 @@ DSFR_COLOURS = ["#000091", "#e1000f", "#6a6af4", "#009081", "#c3992a", "#a558a0"
 UNIT_NAMES = {"int": "nombre", "cents": "centimes", "minutes": "minutes", "share": "part de 0 à 1"}
 
 _DIMENSION_COLUMNS = (
-    Column("personnes", "Personnes accompagnées", "int", "au moins une unité utilisée"),
+    Column("personnes", "Personnes accompagnées", "int", "au moins un chèque ou une heure utilisé"),
     Column("carnets_remis", "Carnets remis", "int", "remplacements de carnets perdus exceptés"),
-    Column("unites_utilisees", "Unités utilisées", "int", "utilisations moins corrections"),
+    Column(
+        "unites_utilisees", "Chèques ou heures utilisés", "int", "utilisations moins corrections"
+    ),
     Column("minutes_utilisees", "Heures utilisées", "minutes", "en minutes dans les exports"),
     Column("montant_centimes", "Montant consommé", "cents", "en centimes dans les exports"),
 )
@@ -52,11 +54,11 @@ FIGURES = (
         "share",
         lambda r: r.board.carnets.rate,
     ),
-    ("unites_utilisees", "Unités utilisées", "int", lambda r: r.board.units_used),
+    ("unites_utilisees", "Chèques ou heures utilisés", "int", lambda r: r.board.units_used),
     ("minutes_utilisees", "Heures utilisées", "minutes", lambda r: r.board.minutes_used),
     (
         "engage_centimes",
-        "Budget engagé (unités remises)",
+        "Budget engagé (carnets remis)",
         "cents",
         lambda r: r.board.budget.committed_cents,
     ),
@@ -156,7 +158,7 @@ class FunderReport:
                     Column("libelle", "Indicateur"),
                     Column("valeur", "Valeur", "auto", "centimes, minutes ou part de 0 à 1"),
                     Column(
-                        "unite", "Unité dans l'export", "text", "nombre, centimes, minutes, part"
+                        "unite", "Mesure dans l'export", "text", "nombre, centimes, minutes, part"
                     ),
                 ),
                 lambda: [
@@ -319,7 +321,7 @@ def _chart(kind: str, labels, series, horizontal: bool = False) -> dict:
 USES_COLUMNS = (
     Column("date", "Date (heure du programme)", "datetime"),
     Column("evenement", "Événement"),
-    Column("numero_unite", "N° de l'unité"),
+    Column("numero_unite", "N° du chèque ou de l'heure"),
     Column("carnet", "Carnet"),
     Column("structure", "Structure"),
     Column("code_commune", "Commune de la personne (code INSEE)"),
@@ -360,9 +362,16 @@ def uses_table(*, program: Program, period: Period) -> Table:
 
 STRUCTURE_COLUMNS = (
     Column("programme", "Programme"),
-    Column("personnes", "Personnes accompagnées", "int", "au moins une unité utilisée chez vous"),
+    Column(
+        "personnes",
+        "Personnes accompagnées",
+        "int",
+        "au moins un chèque ou une heure utilisé chez vous",
+    ),
     Column("seances", "Séances et ateliers", "int", "séances annulées exceptées"),
-    Column("unites_utilisees", "Unités utilisées", "int", "utilisations moins corrections"),
+    Column(
+        "unites_utilisees", "Chèques ou heures utilisés", "int", "utilisations moins corrections"
+    ),
     Column("minutes_utilisees", "Heures utilisées", "minutes"),
     Column("declare_centimes", "Montant déclaré", "cents", "lignes de remboursement non refusées"),
     Column("paye_centimes", "Montant payé", "cents", "virements payés dans la période"),
@@ -370,8 +379,8 @@ STRUCTURE_COLUMNS = (
 PRESCRIBER_COLUMNS = (
     Column("programme", "Programme"),
     Column("carnets_remis", "Carnets remis", "int", "remplacements exceptés"),
-    Column("carnets_commences", "Commencés", "int", "au moins une unité utilisée"),
-    Column("carnets_non_utilises", "Pas encore utilisés", "int", "aucune unité utilisée, valables"),
+    Column("carnets_commences", "Commencés", "int", "au moins un chèque ou une heure utilisé"),
+    Column("carnets_non_utilises", "Pas encore utilisés", "int", "rien d'utilisé, encore valables"),
 )
 UNUSED_COLUMNS = (
     Column("carnet", "Carnet"),

@@ -60,3 +60,13 @@ def test_de_before_a_name_goes_through_the_elision_filter():
         for match in pattern.finditer(path.read_text())
     ]
     assert found == []
+
+
+def test_the_columns_of_exports_and_open_data_name_cheques_or_hours(client, db):
+    """Titles and explanations of every dashboard table and export (their page lists them
+    all) and of the open data say chèque or heure; column names for machines keep theirs."""
+    for url in ("/tableaux-de-bord/colonnes/", "/donnees-ouvertes/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = re.sub(r"<code>[^<]*</code>", "", page.content.decode())
+        assert not re.search(r"\bunités?\b", text, re.IGNORECASE), url
