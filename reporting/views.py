@@ -13,6 +13,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_POST
 
 from accounts.enums import OrganisationKind
+from accounts.selectors import organisations_of
 from accounts.shortcuts import organisation_acting_as
 from core.db import large_reads
 from core.forms import add_errors, parse_id
@@ -96,7 +97,11 @@ def index(request):
     return render(
         request,
         "reporting/index.html",
-        {"programs": selectors.funder_programs(user=request.user)},
+        {
+            "programs": selectors.funder_programs(user=request.user),
+            "structures": organisations_of(user=request.user, kind=OrganisationKind.STRUCTURE),
+            "prescribers": organisations_of(user=request.user, kind=OrganisationKind.PRESCRIBER),
+        },
     )
 
 

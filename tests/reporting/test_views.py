@@ -176,3 +176,19 @@ def test_the_period_fields_are_not_marked_optional_and_stay_labelled(activity, f
     valeur = re.search(r'<input[^>]*name="valeur"[^>]*>', form).group(0)
     assert 'aria-invalid="true"' in valeur and 'aria-describedby="id_valeur-desc-error"' in valeur
     assert re.search(r'id="id_valeur-desc-error">.*écrivez-le comme 2026-03', form, re.S)
+
+
+def test_the_dashboards_page_leads_each_member_to_their_own_figures(
+    client, structure, structure_user, prescriber, advisor, funder_user, program
+):
+    client.force_login(structure_user)
+    page = client.get("/tableaux-de-bord/").content.decode()
+    assert f'href="/tableaux-de-bord/structure/{structure.pk}/"' in page
+    assert "/tableaux-de-bord/prescripteur/" not in page and "Programmes" not in page
+    client.force_login(advisor)
+    page = client.get("/tableaux-de-bord/").content.decode()
+    assert f'href="/tableaux-de-bord/prescripteur/{prescriber.pk}/"' in page
+    client.force_login(funder_user)
+    page = client.get("/tableaux-de-bord/").content.decode()
+    assert f'href="/tableaux-de-bord/programmes/{program.slug}/"' in page
+    assert "Vos chiffres" not in page
