@@ -63,6 +63,8 @@ def _period(request, source) -> tuple[Period, PeriodForm]:
         form.is_valid()
         add_errors(form, error)
         period = period_parse(source=source)
+    if not form.is_bound:  # the form shows the period the page shows
+        form = PeriodForm(initial=period.query())
     return period, form
 
 

@@ -192,3 +192,9 @@ def test_the_dashboards_page_leads_each_member_to_their_own_figures(
     page = client.get("/tableaux-de-bord/").content.decode()
     assert f'href="/tableaux-de-bord/programmes/{program.slug}/"' in page
     assert "Vos chiffres" not in page
+
+
+def test_the_period_form_shows_the_month_shown(activity, funder_client, program):
+    page = funder_client.get(f"/tableaux-de-bord/programmes/{program.slug}/").content.decode()
+    month = re.search(r"Tableau de bord : (\w+ \d{4})", page)
+    assert month and 'name="valeur" value="2026-11"' in page
