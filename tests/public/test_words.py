@@ -70,3 +70,17 @@ def test_the_columns_of_exports_and_open_data_name_cheques_or_hours(client, db):
         assert page.status_code == 200, url
         text = re.sub(r"<code>[^<]*</code>", "", page.content.decode())
         assert not re.search(r"\bunités?\b", text, re.IGNORECASE), url
+
+
+def test_a_box_alone_is_not_marked_optional():
+    from django import forms
+    from dsfr.forms import DsfrBaseForm
+
+    class Form(DsfrBaseForm):
+        wet_run = forms.BooleanField(label="Enregistrer les lieux valides", required=False)
+        source = forms.CharField(label="Nom de la source", required=False)
+
+    html = str(Form())
+    box = re.search(r"Enregistrer les lieux valides[^<]*", html).group(0)
+    assert "Optionnel" not in box
+    assert "Nom de la source (Optionnel)" in re.sub(r"\s+", " ", html)  # other fields keep it
