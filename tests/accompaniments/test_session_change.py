@@ -9,6 +9,7 @@ import time_machine
 
 from accompaniments.enums import SessionStatus
 from accompaniments.services import participant_book
+from accounts.enums import OrganisationKind
 from tests.fixtures_vouchers import make_session
 
 REUNION = ZoneInfo("Indian/Reunion")
@@ -105,8 +106,6 @@ def test_a_started_session_no_longer_changes(client, kk, workshop):
 def test_another_structure_cannot_change_the_session(
     client, workshop, make_organisation, make_member
 ):
-    from accounts.enums import OrganisationKind
-
     other = make_member(make_organisation(name="Autre", kinds=(OrganisationKind.STRUCTURE,)))
     with time_machine.travel(NOW, tick=False):
         client.force_login(other)

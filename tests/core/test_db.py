@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from beneficiaries.models import Beneficiary
 from core.db import large_reads
+from tests.factories import CarnetFactory
 from vouchers.models import Allowance, UnitEvent
-from vouchers.services import carnet_issue
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's")
@@ -40,17 +40,8 @@ def _migrate(target):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_fills_the_events_from_their_units(
-    money_program, beneficiary, advisor, prescriber
-):
-    carnet = carnet_issue(
-        actor=advisor,
-        prescriber=prescriber,
-        beneficiary=beneficiary,
-        program=money_program,
-        units=5,
-        delivery="paper",
-    ).carnet
+def test_the_migration_fills_the_events_from_their_units(money_program, beneficiary, advisor):
+    carnet = CarnetFactory(program=money_program, beneficiary=beneficiary, units=5).carnet
     _migrate(("vouchers", "0007_unitevent_no_replace"))
     try:
         with connection.cursor() as cursor:
@@ -71,18 +62,11 @@ def test_the_migration_fills_the_events_from_their_units(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_unlinks_the_allowances_of_people_anonymised_before(
-    money_program, beneficiary, make_beneficiary, advisor, prescriber
+    money_program, beneficiary, make_beneficiary, advisor
 ):
     kept = make_beneficiary()
     for person in (beneficiary, kept):
-        carnet_issue(
-            actor=advisor,
-            prescriber=prescriber,
-            beneficiary=person,
-            program=money_program,
-            units=5,
-            delivery="paper",
-        )
+        CarnetFactory(program=money_program, beneficiary=person, units=5)
     gone = beneficiary.identity_key
     _migrate(("vouchers", "0008_unitevent_program_carnet"))
     try:

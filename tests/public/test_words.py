@@ -3,7 +3,9 @@
 import re
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
+from dsfr.forms import DsfrBaseForm
 
 ROOT = Path(settings.BASE_DIR)
 # The program settings form explains to a funder what a unit is (chèque or heure).
@@ -73,9 +75,6 @@ def test_the_columns_of_exports_and_open_data_name_cheques_or_hours(client, db):
 
 
 def test_a_box_alone_is_not_marked_optional():
-    from django import forms
-    from dsfr.forms import DsfrBaseForm
-
     class Form(DsfrBaseForm):
         wet_run = forms.BooleanField(label="Enregistrer les lieux valides", required=False)
         source = forms.CharField(label="Nom de la source", required=False)
