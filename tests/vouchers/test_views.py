@@ -86,8 +86,11 @@ def test_register_diagnose_issue_print_and_see_the_balance(
         PlaceProgram.objects.create(
             place=place, program=money_program, link_source=LinkSource.OPERATOR
         )
+    commune = beneficiary.commune
+    Place.objects.filter(pk=near.pk).update(latitude=commune.latitude, longitude=commune.longitude)
     balance = client.post("/carnets/solde/", {"token": token})
     assert "<strong>10</strong> chèques sur 10" in balance.content.decode()
+    assert "à moins d'1 km" in balance.content.decode()
     assert f'href="/lieux/{near.pk}/">{escape(near.nom)}</a>' in balance.content.decode()
     assert f"/lieux/{far.pk}/" not in balance.content.decode()
     unknown = client.post("/carnets/solde/", {"token": "x" * 22})
